@@ -28,6 +28,14 @@ from rag.evaluation import load_questions, percentile, run_retrieval_eval  # noq
 from rag.store import read_manifest  # noqa: E402
 
 
+def average_passage_chars(settings: Settings) -> float:
+    from rag.chunking import chunk_document
+    from rag.ingest import load_documents
+
+    lengths = [len(c.text) for d in load_documents(settings.seeds_dir)[0] for c in chunk_document(d)]
+    return round(sum(lengths) / len(lengths), 1)
+
+
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -54,7 +62,7 @@ def main() -> int:
         changed_chunks = len(manifest.files[changed.stem].chunks)
 
         questions = load_questions(Path(args.queries))
-        config = {"embedding": manifest.embedding, "retrieval": "dense", "llm": "none"}
+        config = {"embedding": manifest.embedding, "retrieval": settings.retrieval, "llm": "none"}
         report = run_retrieval_eval(questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k)
         latencies = []
         for _ in range(3):  # more samples for the latency percentiles
@@ -69,7 +77,7 @@ def main() -> int:
             "embedding": manifest.embedding,
             "documents": len(manifest.files),
             "chunks": full.chunks,
-            "avg_chunk_chars": round(sum(len(p.text) for p in api.retrieve("روسيا", k=full.chunks, settings=settings)) / full.chunks, 1),
+            "avg_chunk_chars": average_passage_chars(settings),
             "full_build_s": full.seconds,
             "full_build_chunks_per_s": round(full.embedded / full.seconds, 2),
             "no_change_rebuild_s": no_change.seconds,

@@ -13,7 +13,7 @@ from pathlib import Path
 from .config import Settings
 from .indexer import IndexStats
 from .indexer import build_index as _build_index
-from .retrieval import DenseRetriever, Passage, load_manifest_for_search
+from .retrieval import Retriever, Passage, load_manifest_for_search
 from .store import manifest_path
 from .text import INVISIBLE
 
@@ -46,29 +46,32 @@ def prepare_question(question: object) -> tuple[str, list[str]]:
 
 
 _lock = threading.Lock()
-_retrievers: dict[tuple, tuple[float, DenseRetriever]] = {}
+_retrievers: dict[Settings, tuple[float, Retriever]] = {}
 
 
-def _retriever(settings: Settings) -> DenseRetriever:
+def _retriever(settings: Settings) -> Retriever:
     """One retriever per index, reloaded when a rebuild replaces the manifest."""
     path: Path = manifest_path(settings)
     if not path.exists():
         _build_index(settings, progress=True)  # first use: build rather than fail
-    key = (str(settings.index_dir), settings.chroma_url, settings.embedding)
+    key = settings  # frozen: any setting that differs gets its own retriever
     stamp = path.stat().st_mtime_ns
     with _lock:
         cached = _retrievers.get(key)
         if cached is None or cached[0] != stamp:
-            cached = (stamp, DenseRetriever(settings, load_manifest_for_search(settings)))
+            cached = (stamp, Retriever(settings, load_manifest_for_search(settings)))
             _retrievers[key] = cached
         return cached[1]
 
 
-def retrieve(question: str, k: int | None = None, settings: Settings | None = None) -> list[Passage]:
-    """The k passages that best match the question, best first."""
+def retrieve(question: str, k: int | None = None, settings: Settings | None = None, mode: str | None = None) -> list[Passage]:
+    """The k passages that best match the question, best first.
+
+    mode: "hybrid" (default, RAG_RETRIEVAL), "dense" or "lexical".
+    """
     settings = settings or Settings.from_env()
     text, _ = prepare_question(question)
-    return _retriever(settings).retrieve(text, k or settings.top_k)
+    return _retriever(settings).retrieve(text, k or settings.top_k, mode=mode)
 
 
 def build_index(full: bool = False, settings: Settings | None = None, progress: bool = False) -> IndexStats:

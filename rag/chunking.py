@@ -15,7 +15,7 @@ from .ingest import Document
 from .text import sentence_spans
 
 # Bump when chunking changes: the manifest records it and a new version re-indexes.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Chunk:
     start: int
     end: int
     text: str
+    # (start, end) of each sentence in the chunk, offsets into the document.
+    sentences: tuple[tuple[int, int], ...] = ()
 
     def metadata(self, doc: Document) -> dict:
         return {
@@ -62,55 +64,52 @@ def pack_sentences(
     max_words: int,
     min_words: int,
     overlap: int,
-) -> list[tuple[int, int]]:
-    """Group consecutive sentence spans into (start, end) chunks of about target_words.
+) -> list[list[tuple[int, int]]]:
+    """Group consecutive sentence spans into chunks of about target_words.
 
     A chunk closes once it reaches target_words, or before a sentence that would
     push it past max_words. The next chunk repeats the last `overlap` sentences.
     A short tail is merged into the previous chunk when that stays under max_words.
+    Returns the sentence spans of each chunk (over-long sentences cut in pieces).
     """
     units: list[tuple[int, int]] = []
     for a, b in spans:
         units.extend(_split_long(text, a, b, max_words) if _words(text, a, b) > max_words else [(a, b)])
+    sizes = [_words(text, a, b) for a, b in units]
     chunks: list[list[int]] = []  # lists of unit indexes
     current: list[int] = []
-    count = 0
-    for i, (a, b) in enumerate(units):
-        n = _words(text, a, b)
-        if current and count + n > max_words:
+    for i, n in enumerate(sizes):
+        if current and sum(sizes[j] for j in current) + n > max_words:
             chunks.append(current)
             current = current[-overlap:] if overlap else []
-            count = sum(_words(text, *units[j]) for j in current)
-            if count + n > max_words:
-                current, count = [], 0
+            if sum(sizes[j] for j in current) + n > max_words:
+                current = []
         current.append(i)
-        count += n
-        if count >= target_words:
+        if sum(sizes[j] for j in current) >= target_words:
             chunks.append(current)
             current = current[-overlap:] if overlap and len(current) > overlap else []
-            count = sum(_words(text, *units[j]) for j in current)
     # What is left is new text only if it goes past the overlap carried over.
     if current and (not chunks or current[-1] > chunks[-1][-1]):
-        tail_words = sum(_words(text, *units[j]) for j in current if not chunks or j > chunks[-1][-1])
-        merged = chunks[-1] + [j for j in current if j > chunks[-1][-1]] if chunks else None
-        if merged and tail_words < min_words and sum(_words(text, *units[j]) for j in merged) <= max_words:
-            chunks[-1] = merged
+        fresh = [j for j in current if not chunks or j > chunks[-1][-1]]
+        if chunks and sum(sizes[j] for j in fresh) < min_words and sum(sizes[j] for j in chunks[-1] + fresh) <= max_words:
+            chunks[-1] = chunks[-1] + fresh
         else:
             chunks.append(current)
-    return [(units[c[0]][0], units[c[-1]][1]) for c in chunks]
+    return [[units[j] for j in chunk] for chunk in chunks]
 
 
 def chunk_document(
     doc: Document,
-    target_words: int = 90,
-    max_words: int = 150,
-    min_words: int = 40,
+    target_words: int = 60,
+    max_words: int = 100,
+    min_words: int = 25,
     overlap: int = 1,
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in doc.sections:
         spans = sentence_spans(doc.text, section.start, section.end)
-        for i, (a, b) in enumerate(pack_sentences(spans, doc.text, target_words, max_words, min_words, overlap)):
+        for i, sentences in enumerate(pack_sentences(spans, doc.text, target_words, max_words, min_words, overlap)):
+            a, b = sentences[0][0], sentences[-1][1]
             chunks.append(
                 Chunk(
                     chunk_id=f"{doc.doc_id}#s{section.n}c{i}",
@@ -121,6 +120,7 @@ def chunk_document(
                     start=a,
                     end=b,
                     text=doc.text[a:b],
+                    sentences=tuple(sentences),
                 )
             )
     return chunks

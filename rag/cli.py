@@ -78,7 +78,7 @@ def cmd_eval(args, settings: Settings) -> int:
         raise UsageError("Answer generation is not built yet: run with --retrieval-only.")
     api.retrieve(questions[0].question, k=1, settings=settings)  # builds the index if missing
     manifest = read_manifest(settings)
-    config = {"embedding": manifest.embedding, "retrieval": "dense", "llm": "none"}
+    config = {"embedding": manifest.embedding, "retrieval": settings.retrieval, "llm": "none"}
     report = run_retrieval_eval(questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k)
     print(format_table(report))
     if args.json:
@@ -87,13 +87,17 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
+def _shown_path(path: Path, home: Path) -> str:
+    return str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
+
+
 def cmd_status(args, settings: Settings) -> int:
     manifest = read_manifest(settings)
     if manifest is None:
         print(f"No index in {settings.index_dir} yet. Build it with: rag index")
         return 1
     status = {
-        "index": str(settings.index_dir) if not settings.chroma_url else settings.chroma_url,
+        "index": settings.chroma_url or _shown_path(settings.index_dir, settings.home),
         "documents": len(manifest.files),
         "chunks": manifest.chunk_count,
         "embedding": manifest.embedding,

@@ -35,11 +35,31 @@ class Settings:
     embedding: str = DEFAULT_EMBEDDING
     embed_batch_size: int = 32
     top_k: int = 5
+    # Dense score = (1 - w) * passage similarity + w * its best sentence's similarity.
+    sentence_weight: float = 0.5
+    # Up to this many vectors (passages + sentences) are scored in memory, exactly
+    # and fast; a larger index is searched through Chroma's ANN index instead.
+    memory_vectors: int = 200_000
+    # "hybrid" (dense + Arabic-aware BM25, fused), "dense" or "lexical".
+    retrieval: str = "hybrid"
+    # Candidates each retriever contributes to fusion.
+    candidates: int = 30
+    # Weight of the lexical ranking in fusion, by the question's language (dense
+    # weighs 1). English questions over Arabic articles share only names and
+    # numbers with them, so their lexical ranking counts less.
+    lexical_weight_ar: float = 0.5
+    lexical_weight_en: float = 0.3
+    # "names": English questions also search the Arabic spellings of their Latin
+    # names (Kirby -> كيربي). Measured on the dev questions it did not help once
+    # dense retrieval scores sentences, so it is off by default; "none" is plain.
+    cross_lingual: str = "none"
+    # Passages sharing this much of their words count as one (0 < x <= 1).
+    dedupe_threshold: float = 0.8
     # Chunk sizes in words: e5-small embeds short passages best, and a citation
     # must stay readable, so chunks are a paragraph or two, not a page.
-    chunk_target_words: int = 90
-    chunk_max_words: int = 150
-    chunk_min_words: int = 40
+    chunk_target_words: int = 60
+    chunk_max_words: int = 100
+    chunk_min_words: int = 25
     chunk_overlap_sentences: int = 1
 
     def __post_init__(self) -> None:

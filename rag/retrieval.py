@@ -1,18 +1,19 @@
 """Find the passages that answer a question.
 
-`Passage` is what every later stage (answers, UI, eval) consumes. The dense
-retriever is llama-index's vector retriever over the Chroma collection the
-manifest names, with the embedding model that built it.
+`Passage` is what every later stage (answers, UI, eval) consumes.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 from .config import Settings
+from .dense import ChromaDense, MemoryDense
 from .embeddings import embedding_id, get_embedding
-from .store import IndexMismatchError, IndexMissingError, Manifest, get_client, open_collection, read_manifest, vector_store
+from .fusion import collapse_near_duplicates, reciprocal_rank_fusion
+from .lexical import LexicalIndex
+from .text import detect_language
+from .store import IndexMismatchError, IndexMissingError, Manifest, get_client, open_collection, read_manifest, sentence_collection_name
 
 
 @dataclass(frozen=True)
@@ -36,19 +37,14 @@ class Passage:
         return asdict(self)
 
 
-def passage_from_node(node_with_score, retriever: str) -> Passage:
-    node = node_with_score.node
-    meta = node.metadata
-    # Chroma returns exp(-cosine distance); report the cosine similarity itself.
-    raw = node_with_score.score or 0.0
-    score = 1.0 + math.log(raw) if raw > 0 else 0.0
+def passage_from_record(chunk_id: str, text: str, meta: dict, score: float, retriever: str) -> Passage:
     return Passage(
-        chunk_id=node.node_id,
+        chunk_id=chunk_id,
         doc_id=meta.get("doc_id", ""),
         title=meta.get("title", ""),
-        text=node.get_content(),
-        start=int(meta.get("start", node.start_char_idx or 0)),
-        end=int(meta.get("end", node.end_char_idx or 0)),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
         score=round(score, 4),
         section=int(meta.get("section", 0)),
         section_kind=meta.get("section_kind", "main"),
@@ -73,19 +69,57 @@ def load_manifest_for_search(settings: Settings) -> Manifest:
     return manifest
 
 
-class DenseRetriever:
-    """Vector search over the live collection."""
+class Retriever:
+    """Dense, lexical or hybrid search over one index state (one manifest).
+
+    Dense: passage and sentence vectors of the Chroma collections (rag.dense),
+    queried with the model that built them. Lexical: BM25 over Arabic-aware
+    tokens (rag.lexical). Hybrid: both, fused by reciprocal rank with weights
+    chosen by the question's language. Near-duplicates are collapsed in all modes.
+    """
 
     def __init__(self, settings: Settings, manifest: Manifest) -> None:
-        from llama_index.core import VectorStoreIndex
-
+        self.settings = settings
         self.manifest = manifest
-        collection = open_collection(get_client(settings), manifest.collection, manifest.embedding)
+        client = get_client(settings)
+        chunks = open_collection(client, manifest.collection, manifest.embedding)
+        sentences = open_collection(client, sentence_collection_name(manifest.collection), manifest.embedding)
+        in_memory = chunks.count() + sentences.count() <= settings.memory_vectors
+        self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, settings.sentence_weight)
         self.embed_model = get_embedding(settings.embedding, settings.embed_batch_size)
-        self._index = VectorStoreIndex.from_vector_store(vector_store(collection), embed_model=self.embed_model)
+        rows = LexicalIndex.load_rows(settings.index_dir / manifest.lexical) if manifest.lexical else []
+        if manifest.files and not rows:
+            raise IndexMissingError("The lexical index is missing. Rebuild with: rag index --full")
+        self.lexical = LexicalIndex.build(rows)
+        self._tokens = {row["id"]: set(row["tokens"]) for row in rows}
 
-    def retrieve(self, question: str, k: int) -> list[Passage]:
+    def dense(self, question: str, k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
+        return self._dense.scores(self.embed_model.get_query_embedding(question), k, extra)
+
+    def lexical_query(self, question: str, language: str) -> list[str]:
+        return self.lexical.query_tokens(question, names=language == "en" and self.settings.cross_lingual == "names")
+
+    def retrieve(self, question: str, k: int, mode: str | None = None) -> list[Passage]:
+        mode = mode or self.settings.retrieval
         if k <= 0 or not self.manifest.files:
             return []
-        retriever = self._index.as_retriever(similarity_top_k=k)
-        return [passage_from_node(n, "dense") for n in retriever.retrieve(question)]
+        if mode not in ("dense", "lexical", "hybrid"):
+            raise ValueError(f"Unknown retrieval mode {mode!r}: use hybrid, dense or lexical.")
+        language = detect_language(question)
+        depth = max(k, self.settings.candidates)
+        rankings: dict[str, list[tuple[str, float]]] = {}
+        if mode in ("lexical", "hybrid"):
+            rankings["lexical"] = self.lexical.search(self.lexical_query(question, language), depth)
+        if mode in ("dense", "hybrid"):
+            rankings["dense"] = self.dense(question, depth, [i for i, _ in rankings.get("lexical", [])])
+        if mode == "hybrid":
+            weights = {"dense": 1.0, "lexical": self.settings.lexical_weight_ar if language == "ar" else self.settings.lexical_weight_en}
+            ordered = {"dense": [i for i, _ in rankings["dense"]], "lexical": [i for i, _ in rankings["lexical"]]}
+            fused = reciprocal_rank_fusion(ordered, weights)
+            scored = [(f.id, f.score, "+".join(f.sources)) for f in fused]
+        else:
+            scored = [(i, score, mode) for i, score in rankings[mode]]
+        keep = collapse_near_duplicates([i for i, _, _ in scored], self._tokens, self.settings.dedupe_threshold, limit=k)
+        records = self._dense.records(keep)
+        by_id = {i: (score, source) for i, score, source in scored}
+        return [passage_from_record(i, *records[i], *by_id[i]) for i in keep if i in records]

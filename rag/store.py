@@ -55,6 +55,8 @@ class Manifest:
     chunking: dict
     built_at: float = 0.0
     files: dict[str, FileEntry] = field(default_factory=dict)
+    # Folder (inside the index folder) of the BM25 index that matches this collection.
+    lexical: str = ""
     format: int = MANIFEST_FORMAT
 
     @property
@@ -104,6 +106,11 @@ def collection_name(embedding: str, generation: int) -> str:
     """Collections are named by embedding model, so vectors of two models never mix."""
     digest = hashlib.sha1(embedding.encode()).hexdigest()[:10]
     return f"articles_{digest}_g{generation}"
+
+
+def sentence_collection_name(chunk_collection: str) -> str:
+    """Every chunk collection has a twin holding one vector per sentence of each chunk."""
+    return f"{chunk_collection}_sentences"
 
 
 def get_client(settings: Settings):
