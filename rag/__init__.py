@@ -1,7 +1,8 @@
 """Bilingual (Arabic / English) question answering over news articles, with citations."""
 
-from .api import EmptyQuestionError, QuestionError, build_index, retrieve
+from .answer import Answer, Citation
+from .api import EmptyQuestionError, QuestionError, ask, build_index, retrieve
 from .config import Settings
 from .retrieval import Passage
 
-__all__ = ["build_index", "retrieve", "Settings", "Passage", "QuestionError", "EmptyQuestionError"]
+__all__ = ["ask", "build_index", "retrieve", "Answer", "Citation", "Passage", "Settings", "QuestionError", "EmptyQuestionError"]

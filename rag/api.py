@@ -1,8 +1,10 @@
 """The public Python API: what the CLI, the UI and users' code call.
 
-    from rag import retrieve, build_index
+    from rag import ask, retrieve, build_index
     build_index()                       # incremental; returns IndexStats
     retrieve("كم عدد الحاويات؟", k=5)    # list[Passage]
+    ask("كم عدد الحاويات؟")              # Answer with [n] citations
+    for piece in ask("...", stream=True): ...   # text pieces, then the Answer
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from collections.abc import Iterator
+
+from .answer import Answer, answer_stream
 from .config import Settings
 from .indexer import IndexStats
+from .llm import LLM, LLMError, get_llm
+from .models import ModelError
 from .indexer import build_index as _build_index
 from .retrieval import Retriever, Passage, load_manifest_for_search
 from .store import manifest_path
@@ -77,3 +84,51 @@ def retrieve(question: str, k: int | None = None, settings: Settings | None = No
 def build_index(full: bool = False, settings: Settings | None = None, progress: bool = False) -> IndexStats:
     """Add, update and remove articles in the index; `full=True` rebuilds from scratch."""
     return _build_index(settings or Settings.from_env(), full=full, progress=progress)
+
+
+def _history(history) -> list[tuple[str, str]]:
+    if not history:
+        return []
+    try:
+        return [(str(user or ""), str(assistant or "")) for user, assistant in history]
+    except (TypeError, ValueError) as exc:
+        raise QuestionError("history must be a list of (question, answer) pairs.") from exc
+
+
+def ask(
+    question: str,
+    history: list[tuple[str, str]] | None = None,
+    stream: bool = False,
+    settings: Settings | None = None,
+) -> Answer | Iterator[str | Answer]:
+    """Answer a question from the articles, citing passages as [n].
+
+    With stream=True, returns an iterator of text pieces followed by the final
+    Answer (which is authoritative: the guard may replace the streamed text).
+    Raises QuestionError (a ValueError) for an empty or unusable question.
+    """
+    settings = settings or Settings.from_env()
+    text, notices = prepare_question(question)
+    pairs = _history(history)
+    retriever = _retriever(settings)
+    try:
+        llm = get_llm(settings)
+    except (LLMError, ModelError) as exc:
+        notices.append(f"The language model is unavailable ({exc}); showing the best supporting sentence instead.")
+        llm = LLM()
+    pieces = answer_stream(text, retriever, llm, settings, pairs, notices)
+    if stream:
+        return pieces
+    final = None
+    for item in pieces:
+        final = item
+    return final
+
+
+def backend_name(settings: Settings | None = None) -> str:
+    """The generation backend `ask` will use, e.g. local:qwen2.5-coder-1.5b-instruct-q4_k_m.gguf."""
+    settings = settings or Settings.from_env()
+    try:
+        return get_llm(settings).name
+    except (LLMError, ModelError) as exc:
+        return f"none (unavailable: {exc})"

@@ -15,7 +15,7 @@ from .ingest import Document
 from .text import sentence_spans
 
 # Bump when chunking changes: the manifest records it and a new version re-indexes.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import api
 from .config import Settings
-from .evaluation import EvalFileError, format_table, load_questions, run_retrieval_eval
+from .evaluation import EvalFileError, format_table, load_questions, run_answer_eval, run_retrieval_eval
 from .store import IndexProblem, read_manifest
 
 
@@ -54,9 +54,59 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
+def _print_answer(answer, stream=sys.stdout, streamed: str = "") -> None:
+    """The final answer (unless it is exactly what was streamed), notices and sources."""
+    if answer.text.strip() != streamed.strip():
+        if streamed:
+            print("\n(checked answer)", file=stream)
+        print(answer.text, file=stream)
+    else:
+        print(file=stream)
+    for notice in answer.notices:
+        print(f"note: {notice}", file=stream)
+    if answer.citations:
+        print("\nSources:", file=stream)
+        for c in answer.citations:
+            where = f"{c.doc_id} {c.date}".strip()
+            print(f"[{c.n}] {c.title} ({where})", file=stream)
+            print(textwrap.indent(textwrap.fill(" ".join(c.sentence.split()), 100), "    "), file=stream)
+
+
+def _ask_streaming(question: str, settings: Settings, history=None):
+    streamed = ""
+    final = None
+    for piece in api.ask(question, history=history, stream=True, settings=settings):
+        if isinstance(piece, str):
+            streamed += piece
+            print(piece, end="", flush=True)
+        else:
+            final = piece
+    _print_answer(final, streamed=streamed)
+    return final
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    question = " ".join(args.question)
+    if args.json:
+        answer = api.ask(question, settings=settings)
+        print(json.dumps(_answer_dict(answer), ensure_ascii=False, indent=1))
+    else:
+        _ask_streaming(question, settings)
+    return 0
+
+
+def _answer_dict(answer) -> dict:
+    from dataclasses import asdict
+
+    data = asdict(answer)
+    data["passages"] = [p.to_dict() for p in answer.passages]
+    return data
+
+
 def cmd_chat(args, settings: Settings) -> int:
-    print("Ask about the articles in Arabic or English (an empty line or Ctrl-D quits).")
-    print("Shown: the passages that answer best, with their scores.\n")
+    print(f"Ask about the articles in Arabic or English; follow-up questions work. (answers: {api.backend_name(settings)})")
+    print("An empty line or Ctrl-D quits.\n")
+    history: list[tuple[str, str]] = []
     while True:
         try:
             question = input("? ")
@@ -66,7 +116,8 @@ def cmd_chat(args, settings: Settings) -> int:
         if not question.strip():
             return 0
         try:
-            _print_passages(api.retrieve(question, k=args.k, settings=settings))
+            answer = _ask_streaming(question, settings, history)
+            history.append((question, answer.text))
         except api.QuestionError as exc:
             print(exc)
         print()
@@ -74,12 +125,19 @@ def cmd_chat(args, settings: Settings) -> int:
 
 def cmd_eval(args, settings: Settings) -> int:
     questions = load_questions(Path(args.questions))
-    if not args.retrieval_only:
-        raise UsageError("Answer generation is not built yet: run with --retrieval-only.")
     api.retrieve(questions[0].question, k=1, settings=settings)  # builds the index if missing
     manifest = read_manifest(settings)
-    config = {"embedding": manifest.embedding, "retrieval": settings.retrieval, "llm": "none"}
+    llm = "none" if args.retrieval_only else api.backend_name(settings)
+    config = {"embedding": manifest.embedding, "retrieval": settings.retrieval, "llm": llm}
     report = run_retrieval_eval(questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k)
+    if not args.retrieval_only:
+        answers, rows, latency = run_answer_eval(questions, lambda q: api.ask(q, settings=settings), progress=sys.stderr.isatty())
+        report["answers"] = answers
+        report["latency_ms"].update(latency)
+        by_id = {r["id"]: r for r in rows}
+        for item in report["per_question"]:
+            row = by_id[item["id"]]
+            item.update({k: row[k] for k in ("answer", "cited", "abstained", "correct", "extractive", "notices", "timings")})
     print(format_table(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -123,8 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("chat", help="interactive session in the terminal")
-    p.add_argument("-k", type=int, default=None)
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="interactive session in the terminal, with follow-up questions")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("eval", help="score retrieval on a question file (eval/README.md)")

@@ -57,6 +57,29 @@ class Settings:
     dedupe_threshold: float = 0.8
     # Chunk sizes in words: e5-small embeds short passages best, and a citation
     # must stay readable, so chunks are a paragraph or two, not a page.
+    # Generation: "local" (bundled GGUF through llama-cpp-python), "openai" (any
+    # OpenAI-compatible server at llm_url) or "none" (extractive answers).
+    llm: str = "local"
+    # A bundled model key (qwen2.5-1.5b, qwen2.5-0.5b), a .gguf path, or for
+    # users with a model hub "owner/repo:file.gguf"; for "openai", the model name.
+    llm_model: str = "qwen2.5-1.5b"
+    llm_url: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 300.0
+    llm_context: int = 2048
+    llm_threads: int = 0  # 0: every core
+    # The model reads only the best sentences of the best passages: on a laptop
+    # CPU reading the prompt is most of the answer time.
+    evidence_passages: int = 4
+    evidence_sentences: int = 4
+    evidence_words: int = 110
+    answer_max_tokens: int = 96
+    # Below this similarity between the question and its best sentence, the
+    # articles are taken not to hold the answer (abstain without asking the LLM).
+    # Calibrated on eval/dev.jsonl: answerable questions scored >= 0.84 (ar) and
+    # >= 0.79 (en), unanswerable ones 0.80 (ar) and 0.76-0.79 (en).
+    support_threshold_ar: float = 0.815
+    support_threshold_en: float = 0.775
     chunk_target_words: int = 60
     chunk_max_words: int = 100
     chunk_min_words: int = 25

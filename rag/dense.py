@@ -20,6 +20,17 @@ from __future__ import annotations
 import numpy as np
 
 
+def sentences_of(sentences, chunk_ids: list[str]) -> list[dict]:
+    """Sentences of the given passages: parent, start, end, text, vector."""
+    if not chunk_ids:
+        return []
+    got = sentences.get(where={"parent": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas", "documents"])
+    return [
+        {"parent": m["parent"], "start": int(m.get("start", 0)), "end": int(m.get("end", 0)), "text": t or "", "vector": v}
+        for m, t, v in zip(got["metadatas"], got["documents"], got["embeddings"])
+    ]
+
+
 def _records(collection, ids: list[str]) -> dict[str, tuple[str, dict]]:
     if not ids:
         return {}

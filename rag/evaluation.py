@@ -130,6 +130,69 @@ def run_retrieval_eval(
     }
 
 
+def answer_metrics(rows: list[dict]) -> dict:
+    """The answers block of the report from per-question rows (see eval/README.md)."""
+
+    def block(selected: list[dict]) -> dict:
+        answerable = [r for r in selected if r["answerable"]]
+        correct = [r for r in answerable if r["correct"]]
+        cited = [ok for r in answerable for ok in r["cited_support"]]
+        return {
+            "answer_accuracy": _share(len(correct), len(answerable)),
+            "citation_precision": _share(sum(cited), len(cited)),
+            "citation_coverage": _share(sum(1 for r in correct if any(r["cited_support"])), len(correct)),
+            "language_match": _share(sum(1 for r in selected if r["language_ok"]), len(selected)),
+        }
+
+    unanswerable = [r for r in rows if not r["answerable"]]
+    answerable = [r for r in rows if r["answerable"]]
+    return {
+        **{lang: block([r for r in rows if r["lang"] == lang]) for lang in LANGS},
+        "all": block(rows),
+        "abstention_accuracy": _share(sum(1 for r in unanswerable if r["abstained"]), len(unanswerable)),
+        "false_abstention": _share(sum(1 for r in answerable if r["abstained"]), len(answerable)),
+    }
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def judge_answer(q: Question, answer) -> dict:
+    """Score one Answer (rag.answer.Answer) against its question."""
+    from .guard import strip_markers
+    from .text import detect_language
+
+    abstained = bool(answer.abstained)
+    correct = q.answerable and not abstained and answer_is_correct(answer.text, q.answers)
+    body = strip_markers(answer.text)
+    return {
+        "id": q.id,
+        "lang": q.lang,
+        "answerable": q.answerable,
+        "answer": answer.text,
+        "cited": [c.n for c in answer.citations],
+        "abstained": abstained,
+        "correct": bool(correct),
+        "cited_support": [contains_any(c.text, q.evidence) for c in answer.citations] if q.answerable else [],
+        "language_ok": detect_language(body) == q.lang if body.strip() else True,
+        "extractive": bool(getattr(answer, "extractive", False)),
+        "notices": list(answer.notices),
+        "timings": dict(answer.timings),
+    }
+
+
+def run_answer_eval(questions: list[Question], ask: Callable[[str], object], progress: bool = False) -> tuple[dict, list[dict], dict]:
+    """Ask every question; return (answers block, per-question rows, latency figures)."""
+    from tqdm import tqdm
+
+    rows = [judge_answer(q, ask(q.question)) for q in tqdm(questions, desc="Answering", disable=not progress)]
+    first = [r["timings"]["first_token_ms"] for r in rows if "first_token_ms" in r["timings"]]
+    total = [r["timings"].get("answer_ms", r["timings"].get("extractive_ms", 0.0)) for r in rows]
+    latency = {"first_token_p50": percentile(first, 50), "answer_p50": percentile(total, 50), "answer_p95": percentile(total, 95)}
+    return answer_metrics(rows), rows, latency
+
+
 def format_table(report: dict) -> str:
     lines = [f"{'':6}{'recall@5':>10}{'mrr@10':>9}"]
     for lang in (*LANGS, "all"):
@@ -137,4 +200,12 @@ def format_table(report: dict) -> str:
         lines.append(f"{lang:6}{m['recall@5']:>10.3f}{m['mrr@10']:>9.3f}")
     lat = report["latency_ms"]
     lines.append(f"retrieve latency p50 {lat['retrieve_p50']} ms, p95 {lat['retrieve_p95']} ms ({report['questions']} questions)")
+    if "answers" in report:
+        a = report["answers"]
+        lines.append(f"{'':6}{'accuracy':>10}{'cit.prec':>10}{'cit.cov':>9}{'lang':>7}")
+        for lang in (*LANGS, "all"):
+            m = a[lang]
+            lines.append(f"{lang:6}{m['answer_accuracy']:>10.3f}{m['citation_precision']:>10.3f}{m['citation_coverage']:>9.3f}{m['language_match']:>7.3f}")
+        lines.append(f"abstention accuracy {a['abstention_accuracy']:.3f}, false abstention {a['false_abstention']:.3f}")
+        lines.append(f"first token p50 {lat.get('first_token_p50', 0)} ms, answer p50 {lat['answer_p50']} ms, p95 {lat['answer_p95']} ms")
     return "\n".join(lines)

@@ -211,7 +211,7 @@ class _Stores:
             for j, span in enumerate(chunk.sentences):
                 ids.append(f"{chunk.chunk_id}~{j}")
                 vectors.append(sentence_vectors[span])
-                metas.append({"doc_id": doc.doc_id, "parent": chunk.chunk_id})
+                metas.append({"doc_id": doc.doc_id, "parent": chunk.chunk_id, "start": span[0], "end": span[1]})
                 texts.append(doc.text[span[0] : span[1]])
         self.sentences.add(ids=ids, embeddings=vectors, metadatas=metas, documents=texts)
 

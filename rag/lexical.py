@@ -40,6 +40,7 @@ ARABIC_STOPWORDS = frozenset(
     أي اي إذا اذا لو كما لكن بل غير أيضا ايضا حيث منذ خلال حول ضد دون عبر لدى لها له لهم به بها فيه
     فيها منه منها عليه عليها إليه اليه كم ماذا متى أين اين كيف لماذا هل من ما هي وهو وهي وقد وفي
     ومن وعلى وإلى وأن وان فإن فان بأن بان لأن لان التى الى إلي يا تم ذات أحد احد بعض
+    بسبب وفق وفقا حسب بحسب حوالي
     """.split()
 )
 ENGLISH_STOPWORDS = frozenset(
@@ -123,6 +124,11 @@ def latin_skeleton(word: str) -> list[tuple[str, bool]]:
     return out
 
 
+def required_consonants(word: str) -> int:
+    """How many consonants a Latin word must show in Arabic (a silent g does not count)."""
+    return sum(1 for _, optional in latin_skeleton(word) if not optional)
+
+
 def arabic_skeleton(word: str) -> str:
     """Consonants of a normalized Arabic word: long vowels, hamza, ain and a final ه (ة) dropped."""
     word = word[:-1] if word.endswith("ه") and len(word) > 2 else word
@@ -168,7 +174,7 @@ class NameLexicon:
     def transliterations(self, latin_word: str) -> set[str]:
         """Arabic spellings in the corpus whose consonants match the Latin word's."""
         latin = latin_skeleton(latin_word)
-        required = sum(1 for _, optional in latin if not optional)
+        required = required_consonants(latin_word)
         if required < MIN_NAME_CONSONANTS:
             return set()
         found: set[str] = set()

@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from .config import Settings
-from .dense import ChromaDense, MemoryDense
+from .dense import ChromaDense, MemoryDense, sentences_of
 from .embeddings import embedding_id, get_embedding
 from .fusion import collapse_near_duplicates, reciprocal_rank_fusion
 from .lexical import LexicalIndex
@@ -86,7 +89,9 @@ class Retriever:
         sentences = open_collection(client, sentence_collection_name(manifest.collection), manifest.embedding)
         in_memory = chunks.count() + sentences.count() <= settings.memory_vectors
         self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, settings.sentence_weight)
+        self._sentences = sentences
         self.embed_model = get_embedding(settings.embedding, settings.embed_batch_size)
+        self.embed_query = lru_cache(maxsize=8)(self.embed_model.get_query_embedding)  # ask() embeds each question once
         rows = LexicalIndex.load_rows(settings.index_dir / manifest.lexical) if manifest.lexical else []
         if manifest.files and not rows:
             raise IndexMissingError("The lexical index is missing. Rebuild with: rag index --full")
@@ -94,7 +99,16 @@ class Retriever:
         self._tokens = {row["id"]: set(row["tokens"]) for row in rows}
 
     def dense(self, question: str, k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
-        return self._dense.scores(self.embed_model.get_query_embedding(question), k, extra)
+        return self._dense.scores(self.embed_query(question), k, extra)
+
+    def sentence_scores(self, question: str, passages: list[Passage]) -> dict[str, list[tuple[int, int, str, float]]]:
+        """Each passage's sentences with their similarity to the question:
+        {chunk_id: [(start, end, text, score), ...]} in text order."""
+        query = np.asarray(self.embed_query(question), dtype=np.float32)
+        found: dict[str, list[tuple[int, int, str, float]]] = {p.chunk_id: [] for p in passages}
+        for s in sentences_of(self._sentences, list(found)):
+            found[s["parent"]].append((s["start"], s["end"], s["text"], float(np.dot(query, s["vector"]))))
+        return {k: sorted(v) for k, v in found.items()}
 
     def lexical_query(self, question: str, language: str) -> list[str]:
         return self.lexical.query_tokens(question, names=language == "en" and self.settings.cross_lingual == "names")

@@ -27,6 +27,29 @@ PY = VENV / "bin" / "python"
 # on Linux pulls a multi-gigabyte CUDA build. This release exists as a CPU build.
 TORCH = "torch==2.13.0"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# llama-cpp-python compiles llama.cpp from source. Building only the library
+# (no tests, examples, tools, server binaries or the multimodal llava library)
+# for AVX2 CPUs instead of -march=native cuts the build from ~14 to ~5 minutes
+# on 2 cores and gives a wheel that runs on any AVX2 machine.
+LLAMA_CMAKE_ARGS = " ".join(
+    [
+        "-DLLAVA_BUILD=OFF",
+        "-DLLAMA_BUILD_TESTS=OFF",
+        "-DLLAMA_BUILD_EXAMPLES=OFF",
+        "-DLLAMA_BUILD_TOOLS=OFF",
+        "-DLLAMA_BUILD_SERVER=OFF",
+        "-DLLAMA_BUILD_APP=OFF",
+        "-DLLAMA_OPENSSL=OFF",
+        "-DGGML_NATIVE=OFF",
+        "-DGGML_AVX=ON",
+        "-DGGML_AVX2=ON",
+        "-DGGML_FMA=ON",
+        "-DGGML_F16C=ON",
+        "-DGGML_BACKEND_DL=OFF",
+        "-DGGML_CPU_ALL_VARIANTS=OFF",
+        "-DCMAKE_BUILD_TYPE=Release",
+    ]
+)
 
 
 def say(message: str) -> None:
@@ -68,8 +91,9 @@ def ensure_packages(extras: str) -> None:
         torch_args = ["--extra-index-url", TORCH_CPU_INDEX]
     say(f"installing {TORCH} ({'CUDA' if has_gpu() else 'CPU'} build)")
     run(*pip, TORCH, *torch_args)
-    say(f"installing the project: pip install -e '{spec}'")
-    run(*pip, "-e", spec)
+    say(f"installing the project: pip install -e '{spec}' (compiling llama.cpp takes ~5 minutes the first time)")
+    env = {**os.environ, "CMAKE_ARGS": os.environ.get("CMAKE_ARGS", LLAMA_CMAKE_ARGS), "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2)}
+    run(*pip, "-e", spec, env=env)
     stamp.write_text(digest)
 
 

