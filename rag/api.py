@@ -10,18 +10,17 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-
 from collections.abc import Iterator
+from pathlib import Path
 
 from .answer import Answer, answer_stream
 from .config import Settings
-from .indexer import IndexStats
+from .indexer import IndexStats, is_outdated
+from .indexer import build_index as _build_index
 from .llm import LLM, LLMError, get_llm
 from .models import ModelError
-from .indexer import build_index as _build_index
-from .retrieval import Retriever, Passage, load_manifest_for_search
-from .store import manifest_path
+from .retrieval import Passage, Retriever, load_manifest_for_search
+from .store import manifest_path, read_manifest
 from .text import INVISIBLE
 
 # Longer questions are cut to this many characters (a question, not a document).
@@ -59,9 +58,10 @@ _retrievers: dict[Settings, tuple[float, Retriever]] = {}
 def _retriever(settings: Settings) -> Retriever:
     """One retriever per index, reloaded when a rebuild replaces the manifest."""
     path: Path = manifest_path(settings)
-    if not path.exists():
-        _build_index(settings, progress=True)  # first use: build rather than fail
     key = settings  # frozen: any setting that differs gets its own retriever
+    if key not in _retrievers and (not path.exists() or is_outdated(read_manifest(settings), settings)):
+        # First use, or an index built by an older cleaner/chunker: build rather than fail.
+        _build_index(settings, progress=True)
     stamp = path.stat().st_mtime_ns
     with _lock:
         cached = _retrievers.get(key)

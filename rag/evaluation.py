@@ -161,7 +161,7 @@ def _share(part: int, whole: int) -> float:
 def judge_answer(q: Question, answer) -> dict:
     """Score one Answer (rag.answer.Answer) against its question."""
     from .guard import strip_markers
-    from .text import detect_language
+    from .text import detect_language, has_letters
 
     abstained = bool(answer.abstained)
     correct = q.answerable and not abstained and answer_is_correct(answer.text, q.answers)
@@ -175,7 +175,8 @@ def judge_answer(q: Question, answer) -> dict:
         "abstained": abstained,
         "correct": bool(correct),
         "cited_support": [contains_any(c.text, q.evidence) for c in answer.citations] if q.answerable else [],
-        "language_ok": detect_language(body) == q.lang if body.strip() else True,
+        # An answer with no words ("85 [1].") is in no language and so in any.
+        "language_ok": detect_language(body) == q.lang if has_letters(body) else True,
         "extractive": bool(getattr(answer, "extractive", False)),
         "notices": list(answer.notices),
         "timings": dict(answer.timings),

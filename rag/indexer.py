@@ -80,6 +80,15 @@ def _needs_full_build(old: Manifest | None, embedding: str, chunking: dict) -> s
     return None
 
 
+def is_outdated(manifest: Manifest | None, settings: Settings) -> bool:
+    """Built by another cleaner, chunker or chunk size than this code uses
+    (a different embedding model is not "outdated": searching it is refused)."""
+    if manifest is None:
+        return True
+    current = (CLEANER_VERSION, CHUNKER_VERSION, _chunking(settings))
+    return (manifest.cleaner_version, manifest.chunker_version, manifest.chunking) != current or not manifest.lexical
+
+
 def _generation(name: str) -> int:
     match = re.search(r"_g(\d+)$", name)
     return int(match.group(1)) if match else 0

@@ -84,3 +84,16 @@ def test_dev_questions_load(tmp_path):
     assert len(questions) == 24 and {q.lang for q in questions} == {"ar", "en"}
     assert sum(not q.answerable for q in questions) == 3
     json.dumps([q.__dict__ for q in questions])
+
+
+def test_judge_answer_language_and_citations():
+    from types import SimpleNamespace
+
+    from rag.evaluation import Question, judge_answer
+
+    q = Question("x", "ar", "كم عسكرياً قتل؟", True, (("85",),), ("مقتل نحو 85",), ("d",))
+    cite = SimpleNamespace(n=1, text="أدى إلى مقتل نحو 85 من العسكريين")
+    bare = judge_answer(q, SimpleNamespace(text="85 [1].", citations=[cite], abstained=False, notices=[], timings={}))
+    assert bare["correct"] and bare["language_ok"] and bare["cited_support"] == [True]
+    english = judge_answer(q, SimpleNamespace(text="About 85 soldiers [1].", citations=[cite], abstained=False, notices=[], timings={}))
+    assert not english["language_ok"]

@@ -183,3 +183,15 @@ def test_chroma_ann_path_agrees_with_the_in_memory_path(seeds_index, question):
     through_chroma = api.retrieve(question, k=3, settings=seeds_index.with_(memory_vectors=0))
     assert [p.chunk_id for p in through_chroma] == [p.chunk_id for p in in_memory]
     assert [p.text for p in through_chroma] == [p.text for p in in_memory]
+
+
+def test_an_index_from_an_older_chunker_is_rebuilt_on_first_use(small_corpus):
+    from rag.chunking import CHUNKER_VERSION
+    from rag.store import write_manifest
+
+    build_index(small_corpus)
+    manifest = read_manifest(small_corpus)
+    manifest.chunker_version = "0"
+    write_manifest(small_corpus, manifest)
+    assert api.retrieve("روسيا", k=1, settings=small_corpus)
+    assert read_manifest(small_corpus).chunker_version == CHUNKER_VERSION
