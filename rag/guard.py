@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .lexical import MIN_NAME_CONSONANTS, NameLexicon, required_consonants, tokenize, words
-from .text import normalize
+from .lexical import MIN_NAME_CONSONANTS, NameLexicon, name_vocabulary, required_consonants, tokenize, words
+from .text import detect_language, normalize
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # [1], [1, 2], [١], [1][2], 【1】
@@ -145,7 +145,7 @@ def unsupported_names(answer: str, evidence: str, question: str) -> list[str]:
     script, in the evidence."""
     evidence_norm = normalize(evidence)
     question_words = set(words(question))
-    lexicon = NameLexicon.from_vocabulary(set(words(evidence)) | _pairs(words(evidence)))
+    lexicon = NameLexicon.from_vocabulary(name_vocabulary(evidence))
     missing = []
     for name in latin_names(answer):
         if name in question_words or name in evidence_norm:
@@ -158,19 +158,12 @@ def unsupported_names(answer: str, evidence: str, question: str) -> list[str]:
     return missing
 
 
-def _pairs(tokens: list[str]) -> set[str]:
-    return {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}
-
-
-_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-
-
 def unsupported_words(answer: str, evidence: str, question: str, max_share: float = 0.3) -> list[str]:
     """Content words the answer adds (beyond the question) that the evidence lacks,
     when more than `max_share` of them are missing. Only words in the evidence's
     script are compared: a translation shares no words with its source."""
-    arabic_evidence = len(_ARABIC_LETTER.findall(evidence)) > len(re.findall(r"[A-Za-z]", evidence))
-    same_script = [t for t in tokenize(strip_markers(answer)) if bool(_ARABIC_LETTER.search(t)) == arabic_evidence and not t.isdigit()]
+    script = detect_language(evidence)
+    same_script = [t for t in tokenize(strip_markers(answer)) if detect_language(t) == script and not t.isdigit()]
     new = [t for t in dict.fromkeys(same_script) if t not in set(tokenize(question)) and len(t) >= 3]
     present = set(tokenize(evidence))
     missing = [t for t in new if t not in present]

@@ -153,6 +153,14 @@ def skeleton_matches(latin: list[tuple[str, bool]], arabic: str) -> bool:
     return optional and skeleton_matches(rest, arabic)
 
 
+def name_vocabulary(text: str) -> set[str]:
+    """The words of a text, and its adjacent Arabic word pairs: names such as
+    بيونغ يانغ are two words."""
+    surface = words(text)
+    pairs = {f"{a} {b}" for a, b in zip(surface, surface[1:]) if _ARABIC.search(a + b) and a not in ARABIC_STOPWORDS and b not in ARABIC_STOPWORDS}
+    return set(surface) | pairs
+
+
 @dataclass
 class NameLexicon:
     """Arabic spellings of the corpus's words and two-word names, by consonant skeleton."""
@@ -237,10 +245,7 @@ class LexicalIndex:
 
     @staticmethod
     def row(chunk_id: str, doc_id: str, text: str) -> dict:
-        surface = words(text)
-        # Adjacent Arabic word pairs too: names such as بيونغ يانغ are two words.
-        pairs = {f"{a} {b}" for a, b in zip(surface, surface[1:]) if _ARABIC.search(a + b) and a not in ARABIC_STOPWORDS and b not in ARABIC_STOPWORDS}
-        return {"id": chunk_id, "doc_id": doc_id, "tokens": tokenize(text), "words": sorted(set(surface) | pairs)}
+        return {"id": chunk_id, "doc_id": doc_id, "tokens": tokenize(text), "words": sorted(name_vocabulary(text))}
 
     @staticmethod
     def save(folder: Path, rows: list[dict]) -> None:
