@@ -26,7 +26,7 @@ EVIDENCE = [
         ("وكم قذيفة؟", [("كم حاوية سلمت كوريا الشمالية؟", "ألف [1]")], "كم حاوية سلمت كوريا الشمالية؟ وكم قذيفة؟"),
         ("And how many shells?", [("How many containers?", "1,000 [1]")], "How many containers? And how many shells?"),
         ("What did he say about it?", [("Who is Kirby?", "...")], "Who is Kirby? What did he say about it?"),
-        ("How many artillery shells is Russia expected to produce this year?", [("Who is Kirby?", "...")], "How many artillery shells is Russia expected to produce this year?"),
+        ("How many shells does Russia plan to make this year?", [("Who is Kirby?", "...")], "How many shells does Russia plan to make this year?"),
         ("ما هي الدولة الوحيدة التي اعترفت بضم روسيا أربع مناطق أوكرانية؟", [("من هو كيربي؟", "...")], "ما هي الدولة الوحيدة التي اعترفت بضم روسيا أربع مناطق أوكرانية؟"),
         ("وكم قذيفة؟", None, "وكم قذيفة؟"),
     ],

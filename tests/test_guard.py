@@ -85,8 +85,8 @@ EVIDENCE = "التقى وزير الخارجية الروسي سيرغي لاف�
         ("Sergei Lavrov met Kim Jong Un in Pyongyang [1].", "Which minister met Kim?", []),  # transliterated
         ("Washington criticised the visit of the Russian minister [1].", "What did the US say?", []),  # gazetteer
         ("Lavrinenko met Kim [1].", "Who met Kim?", ["lavrinenko"]),  # made up
-        ("Argentina won [1].", "Who won the 2022 FIFA World Cup?", ["argentina"]),
-        ("It was the FIFA World Cup [1].", "Who won the 2022 FIFA World Cup?", []),  # from the question
+        ("Argentina won [1].", "Which team won the FIFA World Cup in 2022?", ["argentina"]),
+        ("It was the FIFA World Cup [1].", "Which team won the FIFA World Cup in 2022?", []),  # from the question
     ],
 )
 def test_unsupported_names(answer, question, missing):
