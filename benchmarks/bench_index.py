@@ -32,7 +32,7 @@ def average_passage_chars(settings: Settings) -> float:
     from rag.chunking import chunk_document
     from rag.ingest import load_documents
 
-    lengths = [len(c.text) for d in load_documents(settings.seeds_dir)[0] for c in chunk_document(d)]
+    lengths = [len(c.text) for d in load_documents(settings.seeds_dir)[0] for c in chunk_document(d, **settings.chunking)]
     return round(sum(lengths) / len(lengths), 1)
 
 

@@ -266,7 +266,10 @@ def answer_stream(
     previous = history[-1][0] if standalone != question and history else ""
     passages = retriever.retrieve(standalone, settings.top_k)
     timings = {"retrieve_ms": _ms(started)}
-    evidence = select_evidence(passages, _sentence_scores(retriever, question, standalone, passages), settings) if passages else []
+    # A follow-up's sentences are scored against the joined question (the topic)
+    # and the follow-up itself (what is asked now): "and how many children?".
+    scores = retriever.sentence_scores(passages, *dict.fromkeys([standalone, question]))
+    evidence = select_evidence(passages, scores, settings) if passages else []
     extract_text, extract_citations = extractive_answer(evidence)
     timings["extractive_ms"] = _ms(started)
     result = Answer(question, "", [], language, False, passages, notices, timings, llm.name, standalone_question=standalone)
@@ -307,17 +310,6 @@ def answer_stream(
     else:
         result.text, result.citations, result.abstained = verdict.text, verdict.citations, verdict.abstained
     yield result
-
-
-def _sentence_scores(retriever: Retriever, question: str, standalone: str, passages: list[Passage]) -> dict:
-    """Sentence similarities to the question. For a follow-up, the mean of the
-    similarity to the joined question (the topic) and to the follow-up itself
-    (what is asked now), so "and how many children?" picks the children."""
-    joined = retriever.sentence_scores(standalone, passages)
-    if standalone == question or not passages:
-        return joined
-    own = retriever.sentence_scores(question, passages)
-    return {k: [(a, b, t, (s1 + s2) / 2) for (a, b, t, s1), (_, _, _, s2) in zip(v, own[k])] for k, v in joined.items()}
 
 
 def _ms(started: float) -> float:

@@ -16,6 +16,9 @@ from .text import sentence_spans
 
 # Bump when chunking changes: the manifest records it and a new version re-indexes.
 CHUNKER_VERSION = "3"
+# Default sizes in words (rag.config uses these too): e5-small embeds short
+# passages best, and a citation must stay readable.
+TARGET_WORDS, MAX_WORDS, MIN_WORDS, OVERLAP_SENTENCES = 60, 100, 25, 1
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,10 @@ def pack_sentences(
 
 def chunk_document(
     doc: Document,
-    target_words: int = 60,
-    max_words: int = 100,
-    min_words: int = 25,
-    overlap: int = 1,
+    target_words: int = TARGET_WORDS,
+    max_words: int = MAX_WORDS,
+    min_words: int = MIN_WORDS,
+    overlap: int = OVERLAP_SENTENCES,
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in doc.sections:

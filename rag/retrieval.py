@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from .config import Settings
-from .dense import ChromaDense, MemoryDense, sentences_of
+from .dense import ChromaDense, MemoryDense
 from .embeddings import embedding_id, get_embedding
 from .fusion import collapse_near_duplicates, reciprocal_rank_fusion
 from .lexical import LexicalIndex
@@ -89,25 +89,24 @@ class Retriever:
         sentences = open_collection(client, sentence_collection_name(manifest.collection), manifest.embedding)
         in_memory = chunks.count() + sentences.count() <= settings.memory_vectors
         self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, settings.sentence_weight)
-        self._sentences = sentences
         self.embed_model = get_embedding(settings.embedding, settings.embed_batch_size)
         self.embed_query = lru_cache(maxsize=8)(self.embed_model.get_query_embedding)  # ask() embeds each question once
         rows = LexicalIndex.load_rows(settings.index_dir / manifest.lexical) if manifest.lexical else []
         if manifest.files and not rows:
             raise IndexMissingError("The lexical index is missing. Rebuild with: rag index --full")
         self.lexical = LexicalIndex.build(rows)
-        self._tokens = {row["id"]: set(row["tokens"]) for row in rows}
 
     def dense(self, question: str, k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
         return self._dense.scores(self.embed_query(question), k, extra)
 
-    def sentence_scores(self, question: str, passages: list[Passage]) -> dict[str, list[tuple[int, int, str, float]]]:
-        """Each passage's sentences with their similarity to the question:
+    def sentence_scores(self, passages: list[Passage], *questions: str) -> dict[str, list[tuple[int, int, str, float]]]:
+        """Each passage's sentences with their mean similarity to the questions:
         {chunk_id: [(start, end, text, score), ...]} in text order."""
-        query = np.asarray(self.embed_query(question), dtype=np.float32)
+        queries = np.asarray([self.embed_query(q) for q in questions], dtype=np.float32)
         found: dict[str, list[tuple[int, int, str, float]]] = {p.chunk_id: [] for p in passages}
-        for s in sentences_of(self._sentences, list(found)):
-            found[s["parent"]].append((s["start"], s["end"], s["text"], float(np.dot(query, s["vector"]))))
+        for s in self._dense.sentences(list(found)):
+            score = float(np.mean(queries @ np.asarray(s["vector"], dtype=np.float32)))
+            found[s["parent"]].append((s["start"], s["end"], s["text"], score))
         return {k: sorted(v) for k, v in found.items()}
 
     def lexical_query(self, question: str, language: str) -> list[str]:
@@ -133,7 +132,7 @@ class Retriever:
             scored = [(f.id, f.score, "+".join(f.sources)) for f in fused]
         else:
             scored = [(i, score, mode) for i, score in rankings[mode]]
-        keep = collapse_near_duplicates([i for i, _, _ in scored], self._tokens, self.settings.dedupe_threshold, limit=k)
+        keep = collapse_near_duplicates([i for i, _, _ in scored], self.lexical.token_sets, self.settings.dedupe_threshold, limit=k)
         records = self._dense.records(keep)
         by_id = {i: (score, source) for i, score, source in scored}
         return [passage_from_record(i, *records[i], *by_id[i]) for i in keep if i in records]
