@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,6 +72,9 @@ class Answer:
     extractive: bool = False
     standalone_question: str = ""
     generated: str = ""  # what the model wrote, before the guard
+    # False for the draft a stream yields before generation starts: the sources
+    # and the instant extractive answer, for a UI to show while the model reads.
+    final: bool = True
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,8 @@ def answer_stream(
     history: list[tuple[str, str]] | None = None,
     notices: list[str] | None = None,
 ) -> Iterator[str | Answer]:
-    """Yield answer text pieces as they are generated, then the final Answer.
+    """Yield a draft Answer (final=False: sources and the extractive answer)
+    when a model will generate, the text pieces as they come, then the final Answer.
 
     The final Answer is authoritative: when the guard rejects the generated
     text, it carries the extractive answer or an abstention instead.
@@ -287,6 +291,7 @@ def answer_stream(
         yield result
         return
 
+    yield replace(result, text=extract_text, citations=extract_citations, extractive=True, final=False, notices=list(notices), timings=dict(timings))
     pieces: list[str] = []
     try:
         for piece in llm.stream(build_messages(evidence, question, language, previous), settings.answer_max_tokens):

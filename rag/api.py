@@ -4,12 +4,13 @@
     build_index()                       # incremental; returns IndexStats
     retrieve("كم عدد الحاويات؟", k=5)    # list[Passage]
     ask("كم عدد الحاويات؟")              # Answer with [n] citations
-    for piece in ask("...", stream=True): ...   # text pieces, then the Answer
+    for piece in ask("...", stream=True): ...   # draft Answer, text pieces, final Answer
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,8 +104,10 @@ def ask(
 ) -> Answer | Iterator[str | Answer]:
     """Answer a question from the articles, citing passages as [n].
 
-    With stream=True, returns an iterator of text pieces followed by the final
-    Answer (which is authoritative: the guard may replace the streamed text).
+    With stream=True, returns an iterator: a draft Answer (final=False, with the
+    passages and the extractive answer) when a model will generate, the text
+    pieces, then the final Answer (authoritative: the guard may replace the
+    streamed text).
     Raises QuestionError (a ValueError) for an empty or unusable question.
     """
     settings = settings or Settings.from_env()
@@ -125,6 +128,14 @@ def ask(
     return final
 
 
+def warm_up(settings: Settings | None = None) -> str:
+    """Build the index if needed and load the retriever and the model, so the
+    first question is as fast as the rest. Returns the backend's name."""
+    settings = settings or Settings.from_env()
+    _retriever(settings)
+    return backend_name(settings)
+
+
 def backend_name(settings: Settings | None = None) -> str:
     """The generation backend `ask` will use, e.g. local:qwen2.5-coder-1.5b-instruct-q4_k_m.gguf."""
     settings = settings or Settings.from_env()
@@ -132,3 +143,20 @@ def backend_name(settings: Settings | None = None) -> str:
         return get_llm(settings).name
     except (LLMError, ModelError) as exc:
         return f"none (unavailable: {exc})"
+
+
+def index_status(settings: Settings | None = None) -> dict | None:
+    """What the index holds (None when there is none yet): for `rag status` and the UI."""
+    settings = settings or Settings.from_env()
+    manifest = read_manifest(settings)
+    if manifest is None:
+        return None
+    index_dir = settings.index_dir
+    shown = index_dir.relative_to(settings.home) if index_dir.is_relative_to(settings.home) else index_dir
+    return {
+        "index": settings.chroma_url or str(shown),
+        "documents": len(manifest.files),
+        "chunks": manifest.chunk_count,
+        "embedding": manifest.embedding,
+        "built": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
+    }

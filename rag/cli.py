@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from . import api
@@ -79,7 +78,7 @@ def _ask_streaming(question: str, settings: Settings, history=None):
         if isinstance(piece, str):
             streamed += piece
             print(piece, end="", flush=True)
-        else:
+        elif piece.final:  # a draft (sources before generation) is for UIs
             final = piece
     _print_answer(final, streamed=streamed)
     return final
@@ -145,23 +144,27 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
-def _shown_path(path: Path, home: Path) -> str:
-    return str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
-
-
 def cmd_status(args, settings: Settings) -> int:
-    manifest = read_manifest(settings)
-    if manifest is None:
+    status = api.index_status(settings)
+    if status is None:
         print(f"No index in {settings.index_dir} yet. Build it with: rag index")
         return 1
-    status = {
-        "index": settings.chroma_url or _shown_path(settings.index_dir, settings.home),
-        "documents": len(manifest.files),
-        "chunks": manifest.chunk_count,
-        "embedding": manifest.embedding,
-        "built": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
-    }
     print(json.dumps(status, ensure_ascii=False) if args.json else "\n".join(f"{k}: {v}" for k, v in status.items()))
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not (sep and user and password):
+            raise UsageError("--auth takes USER:PASSWORD")
+        auth = (user, password)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(f"warning: serving on {args.host} without --auth: anyone who can reach it can use it", file=sys.stderr)
+    from .ui import serve  # Gradio is slow to import; only this command needs it
+
+    serve(settings, host=args.host, port=args.port, auth=auth, share=args.share == "on")
     return 0
 
 
@@ -188,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="interactive session in the terminal, with follow-up questions")
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", help="the chat UI in the browser (Gradio), on 127.0.0.1 by default")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="ask for this login")
+    p.add_argument("--share", choices=["off", "on"], default="off", help="a public gradio.live link (needs the internet)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="score retrieval on a question file (eval/README.md)")
     p.add_argument("questions")

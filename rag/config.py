@@ -80,6 +80,10 @@ class Settings:
     # >= 0.79 (en), unanswerable ones 0.80 (ar) and 0.76-0.79 (en).
     support_threshold_ar: float = 0.815
     support_threshold_en: float = 0.775
+    # Answers `rag serve` generates at once; 0: one for the local model (one model
+    # instance answers one question at a time; others wait in Gradio's queue), 4
+    # for a server backend or extractive answers.
+    ui_concurrency: int = 0
     chunk_target_words: int = TARGET_WORDS
     chunk_max_words: int = MAX_WORDS
     chunk_min_words: int = MIN_WORDS

@@ -23,18 +23,20 @@ def cited_numbers(text: str) -> list[int]:
     """Passage numbers cited in text, in order of first appearance."""
     found: list[int] = []
     for match in MARKER.finditer(text):
-        for part in re.split(r"[,،;]", match.group(1)):
-            n = int(part.strip().translate(_DIGITS))
-            if n not in found:
-                found.append(n)
+        found += [n for n in marker_numbers(match) if n not in found]
     return found
+
+
+def marker_numbers(match: re.Match) -> list[int]:
+    """The passage numbers in one MARKER match: "[1, ٢]" -> [1, 2]."""
+    return [int(part.strip().translate(_DIGITS)) for part in re.split(r"[,،;]", match.group(1))]
 
 
 def clean_markers(text: str, valid: set[int]) -> str:
     """Rewrite markers as [n] with ASCII digits, dropping numbers outside `valid`."""
 
     def fix(match: re.Match) -> str:
-        kept = [n for n in (int(p.strip().translate(_DIGITS)) for p in re.split(r"[,،;]", match.group(1))) if n in valid]
+        kept = [n for n in marker_numbers(match) if n in valid]
         return "".join(f"[{n}]" for n in kept)
 
     text = MARKER.sub(fix, text)

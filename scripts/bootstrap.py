@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Set up everything on a fresh machine, then run the app or the tests.
 
-    python3 scripts/bootstrap.py run    # .venv + dependencies + index, then `rag chat`
-    python3 scripts/bootstrap.py test   # .venv + dependencies (+ test extras), then pytest
+    python3 scripts/bootstrap.py run    # .venv + dependencies + index, then `rag serve` (chat UI)
+    python3 scripts/bootstrap.py test   # .venv + dependencies (+ test extras, Chromium), then pytest
 
 Both create and reuse a virtual environment at .venv/ in the repository root, so
 `.venv/bin/rag` works after either. Dependencies are installed again only when
@@ -97,6 +97,25 @@ def ensure_packages(extras: str) -> None:
     stamp.write_text(digest)
 
 
+BROWSER = Path("/usr/bin/chromium")
+BROWSER_PACKAGES = ["chromium", "fonts-noto-core"]  # the browser tests' Chromium, and an Arabic font
+
+
+def ensure_browser() -> None:
+    """Debian's Chromium for the UI tests (Playwright cannot download its own here)."""
+    if BROWSER.exists():
+        return
+    if not (shutil.which("apt-get") and os.geteuid() == 0):
+        say(f"no {BROWSER}: the browser tests will be skipped (install: apt-get install {' '.join(BROWSER_PACKAGES)})")
+        return
+    say(f"installing {', '.join(BROWSER_PACKAGES)} for the browser tests")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *BROWSER_PACKAGES]
+    if subprocess.run(install, env=env).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env)
+        subprocess.run(install, env=env)
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         say(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
@@ -109,9 +128,10 @@ def main(argv: list[str]) -> int:
     ensure_packages("test" if action == "test" else "")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if action == "test":
+        ensure_browser()
         return subprocess.run([str(PY), "-m", "pytest", *rest], cwd=ROOT, env=env).returncode
     run(PY, "-m", "rag", "index", env=env)
-    return subprocess.run([str(PY), "-m", "rag", "chat", *rest], cwd=ROOT, env=env).returncode
+    return subprocess.run([str(PY), "-m", "rag", "serve", *rest], cwd=ROOT, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -93,3 +93,9 @@ def test_eval_answers_block(seeds_index, tmp_path):
     assert set(report["latency_ms"]) >= {"retrieve_p50", "retrieve_p95", "first_token_p50", "answer_p50", "answer_p95"}
     assert report["config"]["llm"] == "none"
     assert all({"answer", "cited", "abstained", "correct"} <= set(q) for q in report["per_question"])
+
+
+@pytest.mark.parametrize("auth", ["nopassword", ":secret", "user:"])
+def test_serve_refuses_a_malformed_login(seeds_index, auth):
+    out = rag(seeds_index, "serve", "--auth", auth, "--port", "1")
+    assert out.returncode == 2 and "USER:PASSWORD" in out.stderr and "Traceback" not in out.stderr

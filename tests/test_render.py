@@ -1,0 +1,116 @@
+"""The chat UI's rendering: escaping, direction, citation links, highlights (pure functions)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.answer import Answer, Citation
+from rag.render import escape, highlighted, linked, localize_notice, message, sources_panel, status_html, turn_sources
+from rag.retrieval import Passage
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "ما هو <b>الخبر</b>؟",
+        "[click](javascript:alert(1))",
+        "**bold** and `code` # heading",
+        "سؤال & جواب > 3",
+    ],
+)
+def test_escape_leaves_no_markup(typed):
+    out = escape(typed)
+    assert "<" not in out and ">" not in out.replace("&gt;", "")
+    assert not re.search(r"(?<!\\)[*`\[\]#]", out)  # every Markdown mark is escaped
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Sixteen people were killed [1].", [1]),
+        ("قتل 16 شخصاً [٢].", [2]),
+        ("Both say so [1, 3].", [1, 3]),
+        ("الخبر [1][2]", [1, 2]),
+        ("No citation here.", []),
+    ],
+)
+def test_markers_become_links_to_their_passage(text, numbers):
+    out = linked(text, turn=4)
+    assert re.findall(r'href="#rag-src-4-(\d+)"', out) == [str(n) for n in numbers]
+
+
+def test_marker_inside_typed_html_stays_text():
+    out = linked('<a href="x">[1]</a>', turn=0)
+    assert "&lt;a href=" in out and out.count("<a ") == 1  # only our link
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "language"),
+    [
+        ("من هو المتحدث باسم الكرملين؟", "rtl", "ar"),
+        ("Who is the Kremlin spokesman?", "ltr", "en"),
+        ("ما رأي Kirby في الصفقة؟", "rtl", "ar"),
+        ("What did بيسكوف say?", "ltr", "en"),
+    ],
+)
+def test_each_message_carries_its_own_direction(text, direction, language):
+    out = message(text)
+    assert out.startswith(f'<div class="rag-msg" dir="{direction}" lang="{language}">\n\n')
+    assert out.endswith("\n\n</div>")  # blank lines keep the inside Markdown
+
+
+@pytest.mark.parametrize(
+    ("passage", "start", "sentence", "sentence_start", "marked"),
+    [
+        ("أولى. ثانية هنا. ثالثة.", 100, "ثانية هنا.", 106, "ثانية هنا."),
+        ("First. Second one. Third.", 0, "Second one.", 7, "Second one."),
+        ("First. Second one. Third.", 0, "Second one.", 99, "Second one."),  # stale offsets: found by text
+        ("First. <b>x</b> here.", 0, "<b>x</b> here.", 7, "&lt;b&gt;x&lt;/b&gt; here."),
+    ],
+)
+def test_supporting_sentence_is_highlighted(passage, start, sentence, sentence_start, marked):
+    out = highlighted(passage, start, sentence, sentence_start)
+    assert re.findall(r'<mark class="rag-hl">(.*?)</mark>', out) == [marked]
+
+
+def test_missing_sentence_is_not_highlighted():
+    assert "<mark" not in highlighted("Some text.", 0, "Other text.", 0)
+
+
+def _passage(chunk_id: str, text: str, title: str = "عنوان") -> Passage:
+    return Passage(chunk_id, "doc", title, text, 0, len(text), 0.5, path="seeds/003.txt", date="2023-09-13")
+
+
+def test_sources_list_cited_passages_first_and_the_rest_collapsed():
+    cited_text = "قال المتحدث إن <script>x</script> الاتهامات بلا دليل."
+    passages = [_passage("a", "نص آخر."), _passage("b", cited_text, "لافروف <i>يلتقي</i>")]
+    sentence = "الاتهامات بلا دليل."
+    citation = Citation(1, "b", "doc", "لافروف <i>يلتقي</i>", "", "2023-09-13", cited_text, 0, len(cited_text), sentence, cited_text.index(sentence), len(cited_text), 0.5)
+    answer = Answer("ماذا قال؟", "قال إن الاتهامات بلا دليل [1].", [citation], "ar", False, passages)
+    html = turn_sources(2, answer, "ar")
+    assert html.index('id="rag-src-2-1"') < html.index('class="rag-others"')
+    assert "<script>" not in html and "<i>" not in html  # article text is shown, never run
+    assert '<mark class="rag-hl">الاتهامات بلا دليل.</mark>' in html and "003.txt" in html
+    assert 'data-final="1"' in html and 'dir="rtl"' in html
+
+
+def test_panel_shows_latest_turn_first_and_older_folded():
+    panel = sources_panel(["<div>first</div>", "<div>second</div>"], "en")
+    assert panel.index("second") < panel.index("first") and 'class="rag-older"' in panel
+    assert "Click a [n]" in sources_panel([], "en") and 'dir="rtl"' in sources_panel([], "ar")
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "The generated answer was not used (x)"), ("ar", "لم تُعرض إجابة النموذج")])
+def test_notices_follow_the_reader_language(language, expected):
+    assert expected in localize_notice("The generated answer was not used (x)", language)
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", ["documents", "answers"]), ("ar", ["مقالات", "الإجابات"])])
+def test_status_in_the_interface_language(language, words):
+    status = {"documents": 5, "chunks": 63, "embedding": "e5<x>", "built": "2026-11-24 09:00:00"}
+    out = status_html(status, "local:model", language)
+    assert all(w in out for w in words) and "e5&lt;x&gt;" in out
