@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,6 +75,12 @@ class Answer:
     # False for the draft a stream yields before generation starts: the sources
     # and the instant extractive answer, for a UI to show while the model reads.
     final: bool = True
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the answer, its citations and the passages it was drawn from."""
+        data = asdict(self)
+        data["passages"] = [p.to_dict() for p in self.passages]
+        return data
 
 
 @dataclass(frozen=True)

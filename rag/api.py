@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,11 +22,12 @@ from .indexer import build_index as _build_index
 from .llm import LLM, LLMError, get_llm
 from .models import ModelError
 from .retrieval import Passage, Retriever, load_manifest_for_search
-from .store import manifest_path, read_manifest
-from .text import INVISIBLE
+from .store import IndexMissingError, IndexProblem, forget_clients, manifest_path, read_manifest
+from .text import INVISIBLE, normalize
 
 # Longer questions are cut to this many characters (a question, not a document).
 MAX_QUESTION_CHARS = 2000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class QuestionError(ValueError):
@@ -40,10 +42,13 @@ def prepare_question(question: object) -> tuple[str, list[str]]:
     """Clean a user's question. Returns (question, notices); raises QuestionError."""
     if not isinstance(question, str):
         raise QuestionError(f"A question must be text, not {type(question).__name__}.")
-    text = " ".join(INVISIBLE.sub("", question).split())
+    # Zero-width and bidi marks, control characters, and lone surrogates (a broken
+    # client's half of an emoji) carry nothing to search for.
+    text = _CONTROL.sub(" ", INVISIBLE.sub("", question)).encode("utf-8", "replace").decode("utf-8")
+    text = " ".join(text.split())
     if not text:
         raise EmptyQuestionError("The question is empty: type a question about the articles.")
-    if not any(ch.isalnum() for ch in text):
+    if not any(ch.isalnum() for ch in normalize(text)):  # tatweel or harakat alone are not words
         raise QuestionError("The question has no words or numbers to search for.")
     notices = []
     if len(text) > MAX_QUESTION_CHARS:
@@ -63,13 +68,36 @@ def _retriever(settings: Settings) -> Retriever:
     if key not in _retrievers and (not path.exists() or is_outdated(read_manifest(settings), settings)):
         # First use, or an index built by an older cleaner/chunker: build rather than fail.
         _build_index(settings, progress=True)
-    stamp = path.stat().st_mtime_ns
     with _lock:
         cached = _retrievers.get(key)
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, Retriever(settings, load_manifest_for_search(settings)))
+        if cached is None or cached[0] != _stamp(path):
+            cached = _load_consistent(settings, path)
             _retrievers[key] = cached
         return cached[1]
+
+
+def _stamp(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise IndexMissingError(f"There is no index in {path.parent}. Build it with: rag index") from None
+
+
+def _load_consistent(settings: Settings, path: Path, attempts: int = 5) -> tuple[int, Retriever]:
+    """A retriever for one index state: if a rebuild switched the manifest while
+    the vectors were being read (old passages may be gone by then), read again."""
+    for attempt in range(attempts):
+        stamp = _stamp(path)
+        forget_clients()  # the index changed, maybe by another process: read it afresh
+        try:
+            retriever = Retriever(settings, load_manifest_for_search(settings))
+        except Exception:
+            if attempt + 1 < attempts and _stamp(path) != stamp:
+                continue  # the index changed under us: try the new state
+            raise
+        if _stamp(path) == stamp:
+            return stamp, retriever
+    raise IndexProblem("The index kept changing while it was being read; try again when the rebuild has finished.")
 
 
 def retrieve(question: str, k: int | None = None, settings: Settings | None = None, mode: str | None = None) -> list[Passage]:

@@ -15,7 +15,7 @@ from .ingest import Document
 from .text import sentence_spans
 
 # Bump when chunking changes: the manifest records it and a new version re-indexes.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 # Default sizes in words (rag.config uses these too): e5-small embeds short
 # passages best, and a citation must stay readable.
 TARGET_WORDS, MAX_WORDS, MIN_WORDS, OVERLAP_SENTENCES = 60, 100, 25, 1
@@ -115,7 +115,9 @@ def chunk_document(
             a, b = sentences[0][0], sentences[-1][1]
             chunks.append(
                 Chunk(
-                    chunk_id=f"{doc.doc_id}#s{section.n}c{i}",
+                    # The content hash in the id lets a changed article's new passages be
+                    # added beside the old ones and switched in by the manifest.
+                    chunk_id=f"{doc.doc_id}#{doc.sha256[:8]}s{section.n}c{i}",
                     doc_id=doc.doc_id,
                     section=section.n,
                     section_kind=section.kind,

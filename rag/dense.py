@@ -35,19 +35,22 @@ def _records(collection, ids: list[str]) -> dict[str, tuple[str, dict]]:
 
 
 class MemoryDense:
-    def __init__(self, chunks, sentences, sentence_weight: float) -> None:
+    def __init__(self, chunks, sentences, sentence_weight: float, live: set[str]) -> None:
         self.weight = sentence_weight
         got = chunks.get(include=["embeddings", "documents", "metadatas"])
-        self.ids: list[str] = list(got["ids"])
-        self._records = {i: (t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        keep = [n for n, i in enumerate(got["ids"]) if i in live]  # this index state only
+        self.ids: list[str] = [got["ids"][n] for n in keep]
+        self._records = {got["ids"][n]: (got["documents"][n] or "", got["metadatas"][n] or {}) for n in keep}
         dim = len(got["embeddings"][0]) if self.ids else 1
-        self._chunks = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(self.ids), dim)
+        self._chunks = np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, dim)[keep]
         self._position = {i: n for n, i in enumerate(self.ids)}
         sent = sentences.get(include=["embeddings", "metadatas", "documents"])
-        self._sentences = np.asarray(sent["embeddings"], dtype=np.float32).reshape(len(sent["ids"]), dim)
-        self._parent = np.array([self._position[m["parent"]] for m in sent["metadatas"]], dtype=np.int64)
+        keep = [n for n, m in enumerate(sent["metadatas"]) if m["parent"] in self._position]
+        metas = [sent["metadatas"][n] for n in keep]
+        self._sentences = np.asarray(sent["embeddings"], dtype=np.float32).reshape(-1, dim)[keep]
+        self._parent = np.array([self._position[m["parent"]] for m in metas], dtype=np.int64)
         self._by_parent: dict[str, list[dict]] = {}
-        for row in _sentence_rows(sent["metadatas"], sent["documents"], self._sentences):
+        for row in _sentence_rows(metas, [sent["documents"][n] for n in keep], self._sentences):
             self._by_parent.setdefault(row["parent"], []).append(row)
 
     def scores(self, query: list[float], k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
@@ -75,10 +78,13 @@ class MemoryDense:
 
 
 class ChromaDense:
-    def __init__(self, chunks, sentences, sentence_weight: float) -> None:
+    def __init__(self, chunks, sentences, sentence_weight: float, live: set[str]) -> None:
         self.weight = sentence_weight
         self._chunks = chunks
         self._sentences = sentences
+        # A rebuild adds its passages before the manifest switch and deletes the
+        # old ones after it: results outside this index state are dropped.
+        self._live = live
         self._chunk_count = max(1, chunks.count())
         self._sentence_count = max(1, sentences.count())
 
@@ -88,15 +94,16 @@ class ChromaDense:
         nearest gets the lowest sentence score seen, a bound its best sentence
         cannot beat by much."""
         near = self._chunks.query(query_embeddings=[query], n_results=min(k, self._chunk_count), include=["distances"])
-        passage = {i: 1.0 - d for i, d in zip(near["ids"][0], near["distances"][0])}
+        passage = {i: 1.0 - d for i, d in zip(near["ids"][0], near["distances"][0]) if i in self._live}
         found = self._sentences.query(
             query_embeddings=[query], n_results=min(4 * k, self._sentence_count), include=["metadatas", "distances"]
         )
         best: dict[str, float] = {}
         for meta, distance in zip(found["metadatas"][0], found["distances"][0]):
-            best.setdefault(meta["parent"], 1.0 - distance)  # nearest first
+            if meta["parent"] in self._live:
+                best.setdefault(meta["parent"], 1.0 - distance)  # nearest first
         floor = min(best.values(), default=0.0)
-        missing = [i for i in dict.fromkeys([*best, *extra]) if i not in passage]
+        missing = [i for i in dict.fromkeys([*best, *extra]) if i not in passage and i in self._live]
         if missing:
             got = self._chunks.get(ids=missing, include=["embeddings"])
             q = np.asarray(query, dtype=np.float32)

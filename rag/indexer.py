@@ -10,10 +10,15 @@ manifest to it only when it is complete, so readers keep the old index until the
 from __future__ import annotations
 
 import re
+import contextlib
+import copy
+import os
 import shutil
+import signal
 import sys
 import time
 import uuid
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -27,10 +32,14 @@ from .lexical import LexicalIndex
 from .store import (
     FileEntry,
     IndexProblem,
+    chroma_dir,
+    forget_clients,
     Manifest,
     build_lock,
     collection_name,
-    delete_document_record,
+    collection_prefix,
+    new_index_id,
+    prune_document_records,
     get_client,
     open_collection,
     read_manifest,
@@ -135,7 +144,7 @@ def build_index(settings: Settings | None = None, full: bool = False, progress: 
     started = time.perf_counter()
     stats = IndexStats()
     with build_lock(settings):
-        docs, problems = load_documents(settings.seeds_dir)
+        docs, problems = load_documents(settings.seeds_dir, settings.max_file_mb)
         stats.problems = [str(p) for p in problems]
         embedding = embedding_id(settings.embedding)
         try:
@@ -146,7 +155,7 @@ def build_index(settings: Settings | None = None, full: bool = False, progress: 
             old = None
         reason = "full rebuild requested" if full else _needs_full_build(old, embedding, settings)
         plan = _plan(docs, old, reason, stats)
-        if old is not None and not (plan.reason or plan.embed or plan.remove):
+        if old is not None and not (plan.reason or plan.embed or plan.remove or _pending(settings).exists()):
             stats.chunks = old.chunk_count  # nothing changed: nothing opened, nothing written
         else:
             stats.embedded, stats.chunks = _apply(settings, plan, old, embedding, progress)
@@ -155,55 +164,119 @@ def build_index(settings: Settings | None = None, full: bool = False, progress: 
 
 
 def _apply(settings: Settings, plan: _Plan, old: Manifest | None, embedding: str, progress: bool) -> tuple[int, int]:
-    client = get_client(settings)
+    """Write the new index state beside the old one, then switch the manifest.
+
+    Crash safety: until the manifest is replaced, readers and the next build see
+    the old state complete (new passages carry new ids the old manifest does not
+    list; the BM25 corpus and article records are new files). Old passages are
+    deleted only after the switch; whatever a killed build left behind is
+    removed by the next one (`_collect_garbage`).
+    """
+    _pending(settings).touch()  # removed once the build has cleaned up after itself
+    try:
+        client = get_client(settings)
+    except IndexProblem:
+        if not plan.reason or settings.chroma_url:
+            raise
+        # Damaged beyond opening: a full build rewrites every vector anyway.
+        shutil.rmtree(chroma_dir(settings), ignore_errors=True)
+        forget_clients()  # chromadb cached the half-opened database
+        client = get_client(settings)
     if plan.reason:
-        name = collection_name(embedding, _generation(old.collection) + 1 if old else 1)
+        index_id = old.index_id if old and old.index_id else new_index_id()
+        name = collection_name(index_id, embedding, _generation(old.collection) + 1 if old else 1)
         existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
         for leftover in {name, sentence_collection_name(name)} & existing:
             client.delete_collection(leftover)  # of a build that did not finish
-        manifest = Manifest(name, embedding, 0, CLEANER_VERSION, CHUNKER_VERSION, settings.chunking)
+        manifest = Manifest(name, embedding, 0, CLEANER_VERSION, CHUNKER_VERSION, settings.chunking, index_id=index_id)
         collection = open_collection(client, name, embedding, create=True)
     else:
-        manifest = old
+        manifest = copy.deepcopy(old)
         collection = open_collection(client, old.collection, embedding)
     sentences = open_collection(client, sentence_collection_name(manifest.collection), embedding, create=True)
-    store = _Stores(vector_store(collection), sentences)
+    if not plan.reason:
+        _collect_garbage(collection, sentences, old)
+    store = _Stores(collection, sentences)
 
-    for doc_id in plan.replace + ([] if plan.reason else plan.remove):
-        store.delete(doc_id)
     for doc_id in plan.remove:
         manifest.files.pop(doc_id, None)
-        delete_document_record(settings, doc_id)
     new_chunks = _embed_and_add(settings, store, manifest, plan.embed, progress)
 
     old_lexical = old.lexical if old else ""
     live = set(manifest.files)
     manifest.lexical = _update_lexical(settings, "" if plan.reason else old_lexical, live, new_chunks)
+    crash_point("before-switch")
     write_manifest(settings, manifest)  # the switch: readers see the new index from here on
-    if old_lexical and old_lexical != manifest.lexical:
-        shutil.rmtree(settings.index_dir / old_lexical, ignore_errors=True)
-    if plan.reason and old is not None and old.collection != manifest.collection:
-        for stale in (old.collection, sentence_collection_name(old.collection)):
-            try:
-                client.delete_collection(stale)
-            except Exception:  # already gone: nothing to clean up
-                pass
+    crash_point("after-switch")
+    if not plan.reason:
+        store.delete(sorted(old.live_chunks - manifest.live_chunks))
+    prune_document_records(settings, manifest)
+    crash_point("after-cleanup")
+    for folder in (settings.index_dir / "lexical").iterdir():  # the old corpus, and any a killed build left
+        if folder.name != Path(manifest.lexical).name:
+            shutil.rmtree(folder, ignore_errors=True)
+    for stale in _stale_collections(client, manifest, shared=bool(settings.chroma_url)):
+        with contextlib.suppress(Exception):  # already gone: nothing to clean up
+            client.delete_collection(stale)
+    _pending(settings).unlink(missing_ok=True)
     return len(new_chunks), manifest.chunk_count
+
+
+def _pending(settings: Settings) -> Path:
+    """Present while a build runs: a build killed after its switch left old
+    passages or collections behind, and the next build must clean them up even
+    when no article changed."""
+    return settings.index_dir / ".build-pending"
+
+
+def _stale_collections(client, manifest: Manifest, shared: bool) -> list[str]:
+    """This index's collections of earlier states (another generation or
+    embedding model); in an embedded database also those of older versions."""
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    current = {manifest.collection, sentence_collection_name(manifest.collection)}
+    legacy = re.compile(r"articles_[0-9a-f]{10}_g\d+(_sentences)?")
+    return [n for n in names if n not in current and (n.startswith(collection_prefix(manifest.index_id)) or (not shared and legacy.fullmatch(n)))]
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: RAG_CRASH_AT=<name> kills
+    this process here with SIGKILL, as a power cut or the OOM killer would."""
+    if os.environ.get("RAG_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _collect_garbage(collection, sentences, manifest: Manifest) -> None:
+    """Delete passages the manifest does not list: left by a build killed before
+    or just after its switch. Adds write passages before their sentences and
+    deletes remove sentences before passages, so leftovers always show in the
+    passage count."""
+    if collection.count() == manifest.chunk_count:
+        return
+    stray = sorted(set(collection.get(include=[])["ids"]) - manifest.live_chunks)
+    _Stores(collection, sentences).delete(stray)
 
 
 @dataclass
 class _Stores:
     """The chunk vectors (llama-index's ChromaVectorStore) and their sentence vectors."""
 
-    chunks: object
+    collection: object  # the passages' Chroma collection
     sentences: object
 
-    def delete(self, doc_id: str) -> None:
-        self.chunks.delete(doc_id)
-        self.sentences.delete(where={"doc_id": doc_id})
+    def __post_init__(self) -> None:
+        self.chunks = vector_store(self.collection)  # passages are written as llama-index nodes
+
+    def delete(self, chunk_ids: list[str]) -> None:
+        """Remove passages by id, their sentences first (see _collect_garbage)."""
+        for i in range(0, len(chunk_ids), 1000):
+            batch = chunk_ids[i : i + 1000]
+            self.sentences.delete(where={"parent": {"$in": batch}})
+            crash_point("between-deletes")
+            self.collection.delete(ids=batch)
 
     def add(self, doc: Document, chunks: list[Chunk], chunk_vectors, sentence_vectors: dict) -> None:
         self.chunks.add(_nodes(doc, chunks, chunk_vectors))
+        crash_point("between-adds")
         ids, vectors, metas, texts = [], [], [], []
         for chunk in chunks:
             for j, span in enumerate(chunk.sentences):
@@ -252,6 +325,7 @@ def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs:
                 chunk_vectors, sentence_vectors = embed_chunks(model, doc, chunks, settings.embed_batch_size, bar)
                 manifest.dim = len(chunk_vectors[0])
                 store.add(doc, chunks, chunk_vectors, sentence_vectors)
+                crash_point("after-add")
             save_document(settings, doc)
             manifest.files[doc.doc_id] = FileEntry(doc.path, doc.sha256, doc.title, [c.chunk_id for c in chunks])
             added.extend(chunks)

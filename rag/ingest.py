@@ -13,6 +13,7 @@ cleaned text, sections and metadata. Offsets everywhere refer to that cleaned te
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -319,6 +320,9 @@ def doc_id_for(path: Path, seeds_dir: Path) -> str:
 def decode(data: bytes, name: str) -> tuple[str | None, LoadProblem | None]:
     """Bytes -> text. Binary and empty files are skipped; invalid UTF-8 is decoded
     with replacement characters and reported, so one bad byte never loses an article."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")  # Windows "Unicode" text: NULs are not binary here
+        return (text, None) if text.strip() else (None, LoadProblem(name, "is empty", True))
     if b"\x00" in data[:8192]:
         return None, LoadProblem(name, "looks like a binary file, not text", True)
     try:
@@ -332,9 +336,17 @@ def decode(data: bytes, name: str) -> tuple[str | None, LoadProblem | None]:
     return text, problem
 
 
-def load_document(path: Path, seeds_dir: Path, data: bytes | None = None) -> tuple[Document | None, list[LoadProblem]]:
+# A news article is tens of kilobytes; a file far larger is a book, a dump or a
+# mistake, and embedding it would take hours on a laptop CPU.
+MAX_FILE_MB = 10.0
+
+
+def load_document(path: Path, seeds_dir: Path, data: bytes | None = None, max_mb: float = MAX_FILE_MB) -> tuple[Document | None, list[LoadProblem]]:
     name = path.relative_to(seeds_dir).as_posix()
     try:
+        size_mb = (len(data) if data is not None else path.stat().st_size) / 1e6
+        if size_mb > max_mb:
+            return None, [LoadProblem(name, f"is {size_mb:.1f} MB, over the {max_mb:g} MB limit for one article (RAG_MAX_FILE_MB)", True)]
         data = path.read_bytes() if data is None else data
     except OSError as exc:
         return None, [LoadProblem(name, f"cannot be read: {exc.strerror or exc}", True)]
@@ -361,11 +373,11 @@ def load_document(path: Path, seeds_dir: Path, data: bytes | None = None) -> tup
     return doc, problems
 
 
-def load_documents(seeds_dir: Path) -> tuple[list[Document], list[LoadProblem]]:
+def load_documents(seeds_dir: Path, max_mb: float = MAX_FILE_MB) -> tuple[list[Document], list[LoadProblem]]:
     files, problems = list_seed_files(seeds_dir)
     docs: dict[str, Document] = {}
     for path in files:
-        doc, file_problems = load_document(path, seeds_dir)
+        doc, file_problems = load_document(path, seeds_dir, max_mb=max_mb)
         problems.extend(file_problems)
         if doc is None:
             continue

@@ -88,7 +88,7 @@ class Retriever:
         chunks = open_collection(client, manifest.collection, manifest.embedding)
         sentences = open_collection(client, sentence_collection_name(manifest.collection), manifest.embedding)
         in_memory = chunks.count() + sentences.count() <= settings.memory_vectors
-        self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, settings.sentence_weight)
+        self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, settings.sentence_weight, manifest.live_chunks)
         self.embed_model = get_embedding(settings.embedding, settings.embed_batch_size)
         self.embed_query = lru_cache(maxsize=8)(self.embed_model.get_query_embedding)  # ask() embeds each question once
         rows = LexicalIndex.load_rows(settings.index_dir / manifest.lexical) if manifest.lexical else []

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -57,11 +58,19 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
     # Folder (inside the index folder) of the BM25 index that matches this collection.
     lexical: str = ""
+    # Names this index's collections (collection_name): unique per index folder.
+    index_id: str = ""
     format: int = MANIFEST_FORMAT
 
     @property
     def chunk_count(self) -> int:
         return sum(len(f.chunks) for f in self.files.values())
+
+    @property
+    def live_chunks(self) -> set[str]:
+        """The passages of this index state; a collection may briefly hold others
+        (a rebuild's new passages before the switch, old ones just after)."""
+        return {c for f in self.files.values() for c in f.chunks}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -102,10 +111,19 @@ def write_manifest(settings: Settings, manifest: Manifest) -> None:
     write_atomic(manifest_path(settings), manifest.to_json())
 
 
-def collection_name(embedding: str, generation: int) -> str:
-    """Collections are named by embedding model, so vectors of two models never mix."""
+def collection_name(index_id: str, embedding: str, generation: int) -> str:
+    """Collections are named by index and embedding model: vectors of two models
+    never mix, and several indexes can share one Chroma server."""
     digest = hashlib.sha1(embedding.encode()).hexdigest()[:10]
-    return f"articles_{digest}_g{generation}"
+    return f"{collection_prefix(index_id)}{digest}_g{generation}"
+
+
+def collection_prefix(index_id: str) -> str:
+    return f"rag_{index_id}_"
+
+
+def new_index_id() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 def sentence_collection_name(chunk_collection: str) -> str:
@@ -132,9 +150,26 @@ def get_client(settings: Settings):
             )
         except Exception as exc:
             raise IndexProblem(f"Cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
-    path = settings.index_dir / "chroma"
+    path = chroma_dir(settings)
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise IndexProblem(f"The vector database in {path} cannot be opened ({exc}). Rebuild it with: rag index --full") from exc
+
+
+def forget_clients() -> None:
+    """Drop chromadb's per-path cache of embedded databases, so the next client
+    reads the files afresh. An embedded database caches its segments in the
+    process; after another process (a `rag index`) wrote to it, that cache is
+    stale and reads fail ("Error finding id")."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
+def chroma_dir(settings: Settings) -> Path:
+    return settings.index_dir / "chroma"
 
 
 def open_collection(client, name: str, embedding: str, create: bool = False):
@@ -155,23 +190,33 @@ def vector_store(collection):
 # --- documents as cleaned, for showing a passage in its article ------------
 
 
-def _doc_file(settings: Settings, doc_id: str) -> Path:
-    return settings.index_dir / "docs" / (hashlib.sha1(doc_id.encode()).hexdigest()[:20] + ".json")
+def _doc_file(settings: Settings, doc_id: str, sha256: str) -> Path:
+    # One file per article version: a rebuild writes the new version beside the
+    # old one, which readers of the old manifest still use.
+    key = hashlib.sha1(f"{doc_id}\0{sha256}".encode()).hexdigest()[:20]
+    return settings.index_dir / "docs" / f"{key}.json"
 
 
 def save_document(settings: Settings, doc) -> None:
     data = {**doc.metadata, "text": doc.text, "sections": [asdict(s) for s in doc.sections]}
-    write_atomic(_doc_file(settings, doc.doc_id), json.dumps(data, ensure_ascii=False))
+    write_atomic(_doc_file(settings, doc.doc_id, doc.sha256), json.dumps(data, ensure_ascii=False))
 
 
 def load_document_record(settings: Settings, doc_id: str) -> dict | None:
-    path = _doc_file(settings, doc_id)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    """The cleaned article as the current index holds it (passage offsets point into its text)."""
+    manifest = read_manifest(settings)
+    entry = manifest.files.get(doc_id) if manifest else None
+    path = _doc_file(settings, doc_id, entry.sha256) if entry else None
+    return json.loads(path.read_text(encoding="utf-8")) if path and path.exists() else None
 
 
-def delete_document_record(settings: Settings, doc_id: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        _doc_file(settings, doc_id).unlink()
+def prune_document_records(settings: Settings, manifest: Manifest) -> None:
+    """Remove the records of article versions the manifest no longer lists."""
+    keep = {_doc_file(settings, doc_id, entry.sha256).name for doc_id, entry in manifest.files.items()}
+    folder = settings.index_dir / "docs"
+    for path in folder.glob("*.json") if folder.exists() else []:
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 # --- one writer at a time ---------------------------------------------------

@@ -139,6 +139,15 @@ class ChatApp:
             chat[-1] = _assistant(render.message(t["failed"].format(detail=f"{type(exc).__name__}: {exc}"), language))
             yield chat, history, turns, gr.skip()
 
+    def ask(self, question: str, history: list | None = None) -> dict:
+        """Answer a question from the articles, with numbered citations (the
+        HTTP API: gradio_client's predict(question, history, api_name="/ask")).
+        history: earlier [question, answer] pairs, for follow-up questions."""
+        try:
+            return api.ask(question, history=history or None, settings=self.settings).to_dict()
+        except (api.QuestionError, IndexProblem) as exc:
+            raise gr.Error(str(exc)) from exc
+
     def status(self, language: str) -> str:
         return render.status_html(api.index_status(self.settings), self.backend, language)
 
@@ -223,6 +232,7 @@ def build_app(settings: Settings, backend: str) -> gr.Blocks:
             )
             for trigger in (box.submit, send.click)
         ]
+        gr.api(app.ask, api_name="ask", concurrency_limit=limit, concurrency_id="answer")
         stop.click(None, None, None, cancels=events)
         new_chat.click(lambda lang: ([], [], [], render.sources_panel([], lang)), [language], [chat, history, turns, sources], queue=False, cancels=events)
         choice.change(pick, [choice, language], [language, *labelled], queue=False)

@@ -195,3 +195,36 @@ def test_an_index_from_an_older_chunker_is_rebuilt_on_first_use(small_corpus):
     write_manifest(small_corpus, manifest)
     assert api.retrieve("روسيا", k=1, settings=small_corpus)
     assert read_manifest(small_corpus).chunker_version == CHUNKER_VERSION
+
+
+@pytest.fixture(scope="module")
+def server_seeds_index(seeds_index, chroma_server):
+    """The seed articles indexed again, in a `chroma run` server."""
+    settings = seeds_index.with_(chroma_url=chroma_server, index_dir=seeds_index.index_dir.parent / "server_index")
+    assert build_index(settings).added == 5
+    return settings
+
+
+@pytest.mark.parametrize("memory_vectors", [200_000, 0], ids=["in-memory", "ann"])
+def test_a_chroma_server_index_ranks_like_the_embedded_one(seeds_index, server_seeds_index, memory_vectors):
+    from rag.evaluation import load_questions
+
+    from .conftest import DEV_QUESTIONS
+
+    server = server_seeds_index.with_(memory_vectors=memory_vectors)
+    assert read_manifest(server).chunk_count == read_manifest(seeds_index).chunk_count
+    for q in load_questions(DEV_QUESTIONS):
+        embedded = api.retrieve(q.question, k=5, settings=seeds_index.with_(memory_vectors=memory_vectors))
+        served = api.retrieve(q.question, k=5, settings=server)
+        assert [(p.text, p.score) for p in served] == [(p.text, p.score) for p in embedded], q.id
+
+
+def test_ask_over_a_chroma_server(server_seeds_index):
+    answer = api.ask("كم كيلومتراً يبعد مستودع الذخيرة عن الحدود الأوكرانية؟", settings=server_seeds_index.with_(llm="none"))
+    assert "290" in answer.text and answer.citations
+
+
+def test_an_unreachable_chroma_server_is_a_clear_error(tmp_path):
+    settings = make_settings(tmp_path, SEEDS, chroma_url="http://127.0.0.1:9")
+    with pytest.raises(IndexProblem, match="Chroma server"):
+        build_index(settings)
