@@ -256,6 +256,11 @@ def _collect_garbage(collection, sentences, manifest: Manifest) -> None:
     _Stores(collection, sentences).delete(stray)
 
 
+# Sentence rows per Chroma write: each write has a fixed cost (~60 ms embedded),
+# so one write per article made indexing 100k passages take an hour.
+WRITE_BATCH = 4000
+
+
 @dataclass
 class _Stores:
     """The chunk vectors (llama-index's ChromaVectorStore) and their sentence vectors."""
@@ -265,6 +270,8 @@ class _Stores:
 
     def __post_init__(self) -> None:
         self.chunks = vector_store(self.collection)  # passages are written as llama-index nodes
+        self._nodes: list = []
+        self._rows: tuple[list, list, list, list] = ([], [], [], [])
 
     def delete(self, chunk_ids: list[str]) -> None:
         """Remove passages by id, their sentences first (see _collect_garbage)."""
@@ -275,16 +282,30 @@ class _Stores:
             self.collection.delete(ids=batch)
 
     def add(self, doc: Document, chunks: list[Chunk], chunk_vectors, sentence_vectors: dict) -> None:
-        self.chunks.add(_nodes(doc, chunks, chunk_vectors))
-        crash_point("between-adds")
-        ids, vectors, metas, texts = [], [], [], []
+        """Queue one article's passages and sentences; written in batches."""
+        self._nodes.extend(_nodes(doc, chunks, chunk_vectors))
+        ids, vectors, metas, texts = self._rows
         for chunk in chunks:
             for j, span in enumerate(chunk.sentences):
                 ids.append(f"{chunk.chunk_id}~{j}")
                 vectors.append(sentence_vectors[span])
                 metas.append({"doc_id": doc.doc_id, "parent": chunk.chunk_id, "start": span[0], "end": span[1]})
                 texts.append(doc.text[span[0] : span[1]])
-        self.sentences.add(ids=ids, embeddings=vectors, metadatas=metas, documents=texts)
+        if len(ids) >= WRITE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is queued: passages before their sentences (see _collect_garbage)."""
+        if self._nodes:
+            self.chunks.add(self._nodes)
+            crash_point("between-adds")
+        ids, vectors, metas, texts = self._rows
+        for i in range(0, len(ids), WRITE_BATCH):  # Chroma caps the rows of one write
+            end = i + WRITE_BATCH
+            self.sentences.add(ids=ids[i:end], embeddings=vectors[i:end], metadatas=metas[i:end], documents=texts[i:end])
+        if ids:
+            crash_point("after-add")
+        self._nodes, self._rows = [], ([], [], [], [])
 
 
 def embed_chunks(model, doc: Document, chunks: list[Chunk], batch: int, bar=None):
@@ -325,10 +346,10 @@ def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs:
                 chunk_vectors, sentence_vectors = embed_chunks(model, doc, chunks, settings.embed_batch_size, bar)
                 manifest.dim = len(chunk_vectors[0])
                 store.add(doc, chunks, chunk_vectors, sentence_vectors)
-                crash_point("after-add")
             save_document(settings, doc)
             manifest.files[doc.doc_id] = FileEntry(doc.path, doc.sha256, doc.title, [c.chunk_id for c in chunks])
             added.extend(chunks)
+        store.flush()
     return added
 
 

@@ -96,6 +96,11 @@ class Retriever:
             raise IndexMissingError("The lexical index is missing. Rebuild with: rag index --full")
         self.lexical = LexicalIndex.build(rows)
 
+    @property
+    def dense_path(self) -> str:
+        """"memory" (exact, all vectors in RAM) or "chroma" (ANN queries)."""
+        return "memory" if isinstance(self._dense, MemoryDense) else "chroma"
+
     def dense(self, question: str, k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
         return self._dense.scores(self.embed_query(question), k, extra)
 

@@ -96,13 +96,16 @@ def read_manifest(settings: Settings) -> Manifest | None:
         raise IndexProblem(f"The index manifest {path} is damaged ({exc}). Rebuild it with: rag index --full") from exc
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Readers see the old file or the new one, never part of one. durable:
+    on disk before the rename (the manifest; an article record can be rebuilt)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -199,7 +202,7 @@ def _doc_file(settings: Settings, doc_id: str, sha256: str) -> Path:
 
 def save_document(settings: Settings, doc) -> None:
     data = {**doc.metadata, "text": doc.text, "sections": [asdict(s) for s in doc.sections]}
-    write_atomic(_doc_file(settings, doc.doc_id, doc.sha256), json.dumps(data, ensure_ascii=False))
+    write_atomic(_doc_file(settings, doc.doc_id, doc.sha256), json.dumps(data, ensure_ascii=False), durable=False)
 
 
 def load_document_record(settings: Settings, doc_id: str) -> dict | None:
