@@ -23,7 +23,7 @@ from .guard import cited_numbers, clean_markers, looks_like_injection, strip_mar
 from .lexical import tokenize
 from .llm import LLM, LLMError
 from .retrieval import Passage, Retriever
-from .text import detect_language, normalize
+from .text import detect_language, has_letters, normalize
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}
@@ -221,6 +221,9 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str) -> V
         return Verdict("", [], problem="the model gave no answer")
     if is_abstention(text, language):
         return Verdict(not_found(language), [], abstained=True)
+    body = strip_markers(text)
+    if has_letters(body) and detect_language(body) != language:
+        return Verdict(text, [], problem=f"the answer is not in {LANGUAGE_NAMES[language]}")
     cited = [n for n in cited_numbers(text) if n in by_n]
     quoted = " ".join(by_n[n].passage.text for n in cited)
     problem = _unsupported(text, quoted, question) if cited else "the answer cites no passage"
@@ -316,11 +319,34 @@ def answer_stream(
 
     verdict = check(result.generated, evidence, question, language)
     if verdict.problem:
-        notices.append(f"The generated answer was not used ({verdict.problem}); showing the best supporting sentence instead.")
-        result.text, result.citations, result.extractive = extract_text, extract_citations, True
+        translated = translate_sentence(llm, extract_citations, language, settings)
+        how = "a machine translation of the best supporting sentence (check it against the source)" if translated else "the best supporting sentence"
+        notices.append(f"The generated answer was not used ({verdict.problem}); showing {how} instead.")
+        result.text, result.citations, result.extractive = translated or extract_text, extract_citations, True
+        timings["answer_ms"] = _ms(started)
     else:
         result.text, result.citations, result.abstained = verdict.text, verdict.citations, verdict.abstained
     yield result
+
+
+def translate_sentence(llm: LLM, citations: list[Citation], language: str, settings: Settings) -> str:
+    """The cited supporting sentence in English, for an English question whose
+    generated answer failed the check, so the fallback is in the reader's
+    language; "" when not needed or when the translation adds numbers or names."""
+    if settings.translate_fallback != "on" or language != "en" or not citations or detect_language(citations[0].sentence) == "en":
+        return ""
+    source = citations[0].sentence
+    messages = [{"role": "system", "content": prompt("translate.txt")}, {"role": "user", "content": f"Arabic: {source}\nEnglish:"}]
+    try:
+        text = " ".join("".join(llm.stream(messages, settings.answer_max_tokens)).split())
+    except LLMError:
+        return ""
+    text = strip_markers(text).strip().strip('"').strip()
+    # Every number kept, none added, no new names: a small model's translation
+    # can echo its instructions or swap facts.
+    if not has_letters(text) or detect_language(text) != "en" or unsupported_numbers(text, source) or unsupported_numbers(source, text) or unsupported_names(text, source, ""):
+        return ""
+    return f"{text.rstrip(' .')} [{citations[0].n}]."
 
 
 def _ms(started: float) -> float:

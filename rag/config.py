@@ -81,6 +81,11 @@ class Settings:
     # >= 0.79 (en), unanswerable ones 0.80 (ar) and 0.76-0.79 (en).
     support_threshold_ar: float = 0.815
     support_threshold_en: float = 0.775
+    # "on": when an English question's generated answer fails the check, show the
+    # model's translation of the supporting sentence (checked for numbers and
+    # names) instead of the Arabic sentence. Off: the bundled coder models
+    # translate unreliably ("a thousand containers" became "a thousand tons").
+    translate_fallback: str = "off"
     # Answers `rag serve` generates at once; 0: one for the local model (one model
     # instance answers one question at a time; others wait in Gradio's queue), 4
     # for a server backend or extractive answers.

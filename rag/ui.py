@@ -144,9 +144,14 @@ class ChatApp:
         HTTP API: gradio_client's predict(question, history, api_name="/ask")).
         history: earlier [question, answer] pairs, for follow-up questions."""
         try:
-            return api.ask(question, history=history or None, settings=self.settings).to_dict()
+            data = api.ask(question, history=history or None, settings=self.settings).to_dict()
         except (api.QuestionError, IndexProblem) as exc:
             raise gr.Error(str(exc)) from exc
+        for passage in data["passages"]:
+            # gradio_client downloads any {"path": ...} as a file; the article's
+            # file name is called "file" here.
+            passage["file"] = passage.pop("path")
+        return data
 
     def status(self, language: str) -> str:
         return render.status_html(api.index_status(self.settings), self.backend, language)

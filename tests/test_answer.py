@@ -44,7 +44,6 @@ def test_is_follow_up_both_languages():
     "raw, text, cited, abstained, problem",
     [
         ("More than 1,000 containers [1].", "More than 1,000 containers [1].", [1], False, ""),
-        ("سلمت أكثر من ألف حاوية [١]", "سلمت أكثر من ألف حاوية [1]", [1], False, ""),
         # A number from passage 2 cited as passage 1: re-cited to the passage that states it.
         ("Russia expects 2.5 million shells [1].", "Russia expects 2.5 million shells [2].", [2], False, ""),
         # No marker: the passage that supports it is cited.
@@ -55,6 +54,9 @@ def test_is_follow_up_both_languages():
         ("Blinken said 1,000 containers [1].", None, [], False, "names"),
         ("[3]", None, [], False, "no answer"),
         ("How many containers did North Korea deliver? [1]", None, [], False, "restates"),
+        # Right facts, wrong language: an English question gets no Arabic answer.
+        ("سلمت كوريا الشمالية أكثر من ألف حاوية [1].", None, [], False, "not in English"),
+        ("1,000 [1].", "1,000 [1].", [1], False, ""),  # no words, no language to miss
     ],
 )
 def test_check(raw, text, cited, abstained, problem):
@@ -101,3 +103,46 @@ def test_select_evidence_keeps_a_word_budget_and_skips_injections():
     assert "PWNED" not in rendered
     assert [e.n for e in evidence] == [1, 2] and [e.passage.chunk_id for e in evidence] == ["a#s0c0", "b#s0c0"]
     assert "كلمة كلمة" not in rendered  # over the word budget
+
+
+def test_check_reads_arabic_indic_markers_in_an_arabic_answer():
+    verdict = check("سلمت أكثر من ألف حاوية [١]", EVIDENCE, "كم حاوية سلمت كوريا الشمالية؟", "ar")
+    assert verdict.text == "سلمت أكثر من ألف حاوية [1]" and [c.n for c in verdict.citations] == [1]
+
+
+def test_check_refuses_an_english_answer_to_an_arabic_question():
+    verdict = check("North Korea delivered more than 1,000 containers [1].", EVIDENCE, "كم حاوية سلمت كوريا الشمالية؟", "ar")
+    assert "not in Arabic" in verdict.problem
+
+
+class ScriptedLLM:
+    """Returns a fixed text: to test what the guard does with a translation."""
+
+    name = "scripted"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def stream(self, messages, max_tokens):
+        yield self.text
+
+
+@pytest.mark.parametrize(
+    "translation, expected",
+    [
+        ("North Korea delivered more than a thousand containers of military equipment to Russia.", "North Korea delivered more than a thousand containers of military equipment to Russia [1]."),
+        ('"Kirby said more than 1000 containers were delivered."', "Kirby said more than 1000 containers were delivered [1]."),
+        ("North Korea delivered 5,000 containers to Russia.", ""),  # a number the sentence does not state
+        ("North Korea delivered many containers to Russia.", ""),  # the sentence's number dropped
+        ("Blinken said North Korea delivered containers.", ""),  # a name it does not have
+        ("سلمت كوريا الشمالية حاويات.", ""),  # not English
+    ],
+)
+def test_translated_fallback_is_checked_like_an_answer(translation, expected):
+    from rag.answer import citation, translate_sentence
+
+    cited = [citation(EVIDENCE[0], EVIDENCE[0].sentences[0])]
+    on = Settings(translate_fallback="on")
+    assert translate_sentence(ScriptedLLM(translation), cited, "en", on) == expected
+    assert translate_sentence(ScriptedLLM(translation), cited, "ar", on) == ""  # Arabic readers get the sentence
+    assert translate_sentence(ScriptedLLM(translation), cited, "en", Settings()) == ""  # off by default

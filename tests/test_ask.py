@@ -180,3 +180,16 @@ def test_openai_compatible_server_backend(seeds_index, llm_server):
     assert answer.backend.startswith("openai:") and answer.generated and not answer.notices
     assert len(pieces) > 2  # streamed in pieces
     assert_grounded(answer, settings)
+
+
+def test_the_local_model_translation_is_used_only_when_it_keeps_the_facts(local):
+    """The small model's translations are often wrong: whatever it writes, the
+    fallback either keeps the sentence's number and cites it, or is refused."""
+    from rag.answer import Citation, translate_sentence
+    from rag.llm import get_llm
+
+    on = local.with_(translate_fallback="on")
+    for sentence in ["وقال مسؤولون أوكرانيون إن ضربة صاروخية أسفرت عن مقتل 16 شخصاً على الأقل.", "وقالت وزارة الدفاع إن 16 شخصاً قتلوا في الضربة."]:
+        cited = [Citation(1, "d#c0", "d", "t", "", "", sentence, 0, len(sentence), sentence, 0, len(sentence), 0.9)]
+        text = translate_sentence(get_llm(on), cited, "en", on)
+        assert text == "" or (text.endswith("[1].") and "16" in text), text

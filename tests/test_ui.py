@@ -157,3 +157,15 @@ def test_index_status_and_rebuild_from_the_page(page):
     page.locator("#rag-rebuild").click()
     page.wait_for_selector("#rag-rebuild-result .rag-msg", timeout=120_000)
     assert "5 unchanged" in page.locator("#rag-rebuild-result").inner_text()  # the incremental indexer: nothing to redo
+
+
+def test_the_http_api_answers_with_citations(server):
+    """Programs call the running UI over HTTP (gradio_client, /ask)."""
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    answer = client.predict(ENGLISH, None, api_name="/ask")
+    assert "290" in answer["text"] and answer["citations"] and answer["language"] == "en"
+    assert answer["passages"] and all("file" in p for p in answer["passages"])
+    with pytest.raises(Exception, match="empty"):
+        client.predict("   ", None, api_name="/ask")
