@@ -1,13 +1,12 @@
 """Integration: real Chroma, real embedding models, real files."""
 
-import json
 import shutil
 
 import pytest
 
 from rag import api
 from rag.indexer import build_index
-from rag.store import IndexMismatchError, IndexMissingError, IndexProblem, read_manifest
+from rag.store import IndexMismatchError, IndexProblem, read_manifest
 
 from .conftest import SEEDS, make_settings
 
