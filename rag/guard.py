@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 
-from .lexical import MIN_NAME_CONSONANTS, NameLexicon, name_vocabulary, required_consonants, tokenize, words
+from .lexical import INDIC_DIGITS, MIN_NAME_CONSONANTS, NameLexicon, name_vocabulary, required_consonants, tokenize, words
 from .text import detect_language, normalize
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # [1], [1, 2], [١], [1][2], 【1】
 MARKER = re.compile(r"[\[【]\s*([0-9٠-٩۰-۹]+(?:\s*[,،;]\s*[0-9٠-٩۰-۹]+)*)\s*[\]】]")
 
@@ -29,7 +28,7 @@ def cited_numbers(text: str) -> list[int]:
 
 def marker_numbers(match: re.Match) -> list[int]:
     """The passage numbers in one MARKER match: "[1, ٢]" -> [1, 2]."""
-    return [int(part.strip().translate(_DIGITS)) for part in re.split(r"[,،;]", match.group(1))]
+    return [int(part.strip().translate(INDIC_DIGITS)) for part in re.split(r"[,،;]", match.group(1))]
 
 
 def clean_markers(text: str, valid: set[int]) -> str:
@@ -79,7 +78,7 @@ def _unit(value: float) -> float:
 def numbers_in(text: str) -> set[float]:
     """Every number a text states, as digits or words, with scale words applied:
     "2,5 مليون" gives {2.5, 2500000}; "ألف" gives {1000}; "1,000" gives {1000}."""
-    tokens = re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", normalize(text).translate(_DIGITS))
+    tokens = re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", normalize(text).translate(INDIC_DIGITS))
     found: set[float] = set()
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""

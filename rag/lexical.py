@@ -29,7 +29,7 @@ from .text import normalize
 
 _TOKEN = re.compile(r"[^\W_]+")
 _ARABIC = re.compile("[\u0621-\u064a]")
-_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 # Normalized (see text.normalize) function words and question words.
 ARABIC_STOPWORDS = frozenset(
@@ -84,7 +84,7 @@ def stem(token: str) -> str:
 
 def words(text: str) -> list[str]:
     """Normalized word tokens (digits unified to ASCII), stopwords included."""
-    return _TOKEN.findall(normalize(text).translate(_INDIC_DIGITS))
+    return _TOKEN.findall(normalize(text).translate(INDIC_DIGITS))
 
 
 def tokenize(text: str) -> list[str]:
