@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import statistics
 import sys
 import tempfile
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from rag import api  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.evaluation import load_questions, percentile  # noqa: E402
-from tests.browser import peak_rss_mb, start_server, stop_server  # noqa: E402
+from tests.servers import memory_mb, start_rag_serve, stop  # noqa: E402
 
 
 def run_users(users: int, seconds: float, questions: list[str], call) -> dict:
@@ -79,14 +79,14 @@ def api_row(llm: str, users: int, seconds: float, questions: list[str], index_di
     settings = Settings.from_env(llm=llm, index_dir=str(index_dir))
     api.warm_up(settings)
     row = run_users(users, seconds, questions, lambda q: api.ask(q, settings=settings))
-    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    row["peak_rss_mb"] = memory_mb(os.getpid())
     return row
 
 
 def ui_row(llm: str, users: int, seconds: float, questions: list[str], index_dir: Path, log: Path) -> dict:
     from gradio_client import Client
 
-    process, url = start_server({"RAG_LLM": llm, "RAG_INDEX_DIR": str(index_dir)}, log)
+    process, url = start_rag_serve({"RAG_LLM": llm, "RAG_INDEX_DIR": str(index_dir)}, log)
     local = threading.local()
 
     def call(question: str) -> None:
@@ -98,9 +98,9 @@ def ui_row(llm: str, users: int, seconds: float, questions: list[str], index_dir
 
     try:
         row = run_users(users, seconds, questions, call)
-        row["serve_peak_rss_mb"] = peak_rss_mb(process.pid)
+        row["serve_peak_rss_mb"] = memory_mb(process.pid)
     finally:
-        stop_server(process)
+        stop(process)
     return row
 
 

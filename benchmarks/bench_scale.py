@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.evaluation import percentile  # noqa: E402
+from tests.servers import memory_mb  # noqa: E402
 
 SENTENCES_PER_ARTICLE = 12
 
@@ -89,19 +91,6 @@ class CachedEmbedding:
         return [self.cache[t] for t in texts]
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
-def peak_mb() -> float:
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def one_size(passages: int, real_embedding: bool) -> dict:
     from rag import api
     from rag.config import Settings
@@ -126,11 +115,11 @@ def one_size(passages: int, real_embedding: bool) -> dict:
         manifest = read_manifest(settings)
 
         questions = [q.question for q in load_questions(ROOT / "eval" / "dev.jsonl")]
-        rss_before_load = rss_mb()
+        rss_before_load = memory_mb(os.getpid(), "VmRSS")
         started = time.perf_counter()
         api.retrieve(questions[0], settings=settings)  # loads the retriever
         load_s = time.perf_counter() - started
-        rss_loaded = rss_mb()
+        rss_loaded = memory_mb(os.getpid(), "VmRSS")
         latencies = []
         for _ in range(3):
             for q in questions:
@@ -158,7 +147,7 @@ def one_size(passages: int, real_embedding: bool) -> dict:
             "index_disk_mb": round(disk / 1e6, 1),
             "rss_before_load_mb": rss_before_load,
             "rss_loaded_mb": rss_loaded,
-            "peak_rss_mb": peak_mb(),
+            "peak_rss_mb": memory_mb(os.getpid()),
             "lexical_build_peak_mb": round(lexical_peak / 1e6, 1),
         }
 

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.evaluation import load_questions, percentile  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ask, open_chat, peak_rss_mb, start_server, stop_server  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ask, open_chat  # noqa: E402
+from tests.servers import memory_mb, start_rag_serve, stop  # noqa: E402
 
 
 def main() -> int:
@@ -41,7 +42,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"RAG_INDEX_DIR": str(Path(tmp) / "index"), "RAG_LLM": "local", "RAG_LLM_MODEL": args.model}
         started = time.perf_counter()
-        process, url = start_server(env, Path(tmp) / "serve.log")
+        process, url = start_rag_serve(env, Path(tmp) / "serve.log")
         startup_s = round(time.perf_counter() - started, 1)  # index build + model load
         try:
             with sync_playwright() as playwright:
@@ -55,9 +56,9 @@ def main() -> int:
                     print(f"{q.id} {q.lang} sources {timing['sources_ms']} ms, first token {timing['first_token_ms']} ms, answer {timing['answer_ms']} ms", flush=True)
                     context.close()
                 browser.close()
-            rss = peak_rss_mb(process.pid)
+            rss = memory_mb(process.pid)
         finally:
-            stop_server(process)
+            stop(process)
 
     def summary(key: str) -> dict:
         values = [r[key] for r in rows if r[key] is not None]

@@ -9,17 +9,17 @@ manifest to it only when it is complete, so readers keep the old index until the
 
 from __future__ import annotations
 
-import re
 import contextlib
 import copy
 import os
+import re
 import shutil
 import signal
 import sys
 import time
 import uuid
-from pathlib import Path
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -32,15 +32,15 @@ from .lexical import LexicalIndex
 from .store import (
     FileEntry,
     IndexProblem,
-    chroma_dir,
-    forget_clients,
     Manifest,
     build_lock,
+    chroma_dir,
     collection_name,
     collection_prefix,
+    forget_clients,
+    get_client,
     new_index_id,
     prune_document_records,
-    get_client,
     open_collection,
     read_manifest,
     save_document,
@@ -185,8 +185,7 @@ def _apply(settings: Settings, plan: _Plan, old: Manifest | None, embedding: str
     if plan.reason:
         index_id = old.index_id if old and old.index_id else new_index_id()
         name = collection_name(index_id, embedding, _generation(old.collection) + 1 if old else 1)
-        existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
-        for leftover in {name, sentence_collection_name(name)} & existing:
+        for leftover in {name, sentence_collection_name(name)} & set(_collection_names(client)):
             client.delete_collection(leftover)  # of a build that did not finish
         manifest = Manifest(name, embedding, 0, CLEANER_VERSION, CHUNKER_VERSION, settings.chunking, index_id=index_id)
         collection = open_collection(client, name, embedding, create=True)
@@ -202,9 +201,8 @@ def _apply(settings: Settings, plan: _Plan, old: Manifest | None, embedding: str
         manifest.files.pop(doc_id, None)
     new_chunks = _embed_and_add(settings, store, manifest, plan.embed, progress)
 
-    old_lexical = old.lexical if old else ""
-    live = set(manifest.files)
-    manifest.lexical = _update_lexical(settings, "" if plan.reason else old_lexical, live, new_chunks)
+    carried = old.lexical if old and not plan.reason else ""  # unchanged articles' BM25 rows
+    manifest.lexical = _update_lexical(settings, carried, set(manifest.files), new_chunks)
     crash_point("before-switch")
     write_manifest(settings, manifest)  # the switch: readers see the new index from here on
     crash_point("after-switch")
@@ -232,10 +230,14 @@ def _pending(settings: Settings) -> Path:
 def _stale_collections(client, manifest: Manifest, shared: bool) -> list[str]:
     """This index's collections of earlier states (another generation or
     embedding model); in an embedded database also those of older versions."""
-    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
     current = {manifest.collection, sentence_collection_name(manifest.collection)}
     legacy = re.compile(r"articles_[0-9a-f]{10}_g\d+(_sentences)?")
-    return [n for n in names if n not in current and (n.startswith(collection_prefix(manifest.index_id)) or (not shared and legacy.fullmatch(n)))]
+    return [n for n in _collection_names(client) if n not in current and (n.startswith(collection_prefix(manifest.index_id)) or (not shared and legacy.fullmatch(n)))]
+
+
+def _collection_names(client) -> list[str]:
+    # chromadb returns names or Collection objects depending on its version
+    return [c if isinstance(c, str) else c.name for c in client.list_collections()]
 
 
 def crash_point(name: str) -> None:

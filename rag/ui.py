@@ -103,21 +103,23 @@ class ChatApp:
         history = list(history or [])
         turns = list(turns or [])
         t = render.text_for(language)
-        try:
-            api.prepare_question(question)
-        except api.EmptyQuestionError:
-            yield chat + [_assistant(render.message(t["empty"], language))], history, turns, gr.skip()
-            return
-        except api.QuestionError:
-            chat.append(_user(question))
-            yield chat + [_assistant(render.message(t["no_words"], language))], history, turns, gr.skip()
+        try:  # checks the question before anything is searched
+            pieces = api.ask(question, history=[tuple(pair) for pair in history], stream=True, settings=self.settings)
+        except (api.QuestionError, IndexProblem) as exc:
+            if isinstance(exc, api.EmptyQuestionError):
+                shown, message = [], t["empty"]
+            elif isinstance(exc, api.QuestionError):
+                shown, message = [_user(question)], t["no_words"]
+            else:
+                shown, message = [_user(question)], t["index_problem"].format(detail=exc)
+            yield chat + shown + [_assistant(render.message(message, language))], history, turns, gr.skip()
             return
         turn = len(turns)
         chat += [_user(question), _assistant(render.message("", language, note=t["searching"]))]
         yield chat, history, turns, gr.skip()
         streamed = ""
         try:
-            for item in api.ask(question, history=[tuple(pair) for pair in history], stream=True, settings=self.settings):
+            for item in pieces:
                 if isinstance(item, str):
                     streamed += item
                     chat[-1] = _assistant(render.message(streamed, None, turn))

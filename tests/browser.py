@@ -1,56 +1,15 @@
-"""Driving `rag serve` in Debian's Chromium with Playwright: shared by the UI
-tests and benchmarks/bench_ui.py."""
+"""Driving the chat page in Debian's Chromium with Playwright: shared by the UI
+tests and benchmarks/bench_ui.py (servers.start_rag_serve starts the app)."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("RAG_TEST_CHROMIUM", "/usr/bin/chromium"))
 # Chromium's own network chatter is refused by a closed network; keep it quiet.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ANSWER_TIMEOUT_MS = 300_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(env: dict[str, str], log_path: Path, timeout: float = 600) -> tuple[subprocess.Popen, str]:
-    """`rag serve` on 127.0.0.1 and a free port; returns once the page answers."""
-    port = free_port()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port)], cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout  # the first run assembles the model
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"rag serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    raise RuntimeError(f"rag serve did not start in {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def open_chat(context, url: str):
@@ -109,11 +68,3 @@ def ask(page, question: str, turn: int) -> dict:
         "first_token_ms": first(lambda u: u["turn"] == turn and not u["final"] and not u["pending"]),
         "answer_ms": first(lambda u: u["turn"] == turn and u["final"]),
     }
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0

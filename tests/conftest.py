@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.config import Settings
+
+from .servers import free_port, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -21,6 +21,16 @@ DEV_QUESTIONS = ROOT / "eval" / "dev.jsonl"
 
 def make_settings(tmp: Path, seeds: Path | None = None, **kw) -> Settings:
     return Settings(home=tmp, seeds_dir=seeds or tmp / "seeds", index_dir=tmp / "index", **kw)
+
+
+def rag_env(settings: Settings, **extra) -> dict:
+    """The environment that points a `rag` process at these settings' index."""
+    return {**os.environ, "RAG_SEEDS_DIR": str(settings.seeds_dir), "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CHROMA_URL": settings.chroma_url, **extra}
+
+
+def rag(settings: Settings, *args, input=None, **env_extra) -> subprocess.CompletedProcess:
+    """Run the `rag` command as a user would, in its own process."""
+    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=rag_env(settings, **env_extra), input=input, timeout=300)
 
 
 def copy_seeds(target: Path, names: list[str] | None = None) -> Path:
@@ -50,27 +60,15 @@ def chroma_server(tmp_path_factory) -> str:
     if not binary.exists():
         pytest.fail(f"{binary} is missing: chromadb's server command comes with the chromadb package")
     folder = tmp_path_factory.mktemp("chroma_server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(folder / "server.log", "w")
-    process = subprocess.Popen([str(binary), "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"chroma run did not start:\n{(folder / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.3)
+    cmd = [binary, "run", "--path", folder / "data", "--host", "127.0.0.1", "--port", port]
+    try:
+        process = start(cmd, f"{url}/api/v2/heartbeat", folder / "server.log", timeout=60)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield url
-    process.terminate()
-    process.wait(10)
-    log.close()
+    stop(process)
 
 
 @pytest.fixture(params=["embedded", "server"])

@@ -3,18 +3,15 @@ OpenAI-compatible server, and failures. The real-model tests use the small
 bundled model (qwen2.5-0.5b) to keep CI fast; the guard makes its answers
 grounded whatever it writes."""
 
-import socket
-import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 
 from rag import Answer, ask
 from rag.store import load_document_record
 
 from .conftest import copy_seeds, make_settings
+from .servers import free_port, start, stop
 
 SMALL_MODEL = "qwen2.5-0.5b"
 
@@ -135,42 +132,20 @@ def test_planted_instructions_in_an_article_are_ignored(tmp_path):
 # --- an OpenAI-compatible server (llama-cpp-python's own), on 127.0.0.1 -------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory):
     from rag.models import ensure_model
 
     model = ensure_model(SMALL_MODEL, progress=False)
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("llm_server") / "server.log", "w+")  # a pipe would fill and stall it
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"llama_cpp.server exited: {log.read()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail("llama_cpp.server did not start within 120 s")
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", port, "--n_ctx", "2048"]
+    try:
+        process = start(cmd, f"{url}/models", tmp_path_factory.mktemp("llm_server") / "server.log", timeout=120)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    stop(process)
 
 
 def test_openai_compatible_server_backend(seeds_index, llm_server):

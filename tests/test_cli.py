@@ -1,19 +1,11 @@
 """The `rag` command as a user runs it: a real process, real index, real output."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from .conftest import DEV_QUESTIONS
-
-
-def rag(settings, *args, input=None, **env_extra):
-    env = {**os.environ, "RAG_SEEDS_DIR": str(settings.seeds_dir), "RAG_INDEX_DIR": str(settings.index_dir), **env_extra}
-    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=env, input=input, timeout=300)
+from .conftest import DEV_QUESTIONS, rag
 
 
 def test_index_json_line(seeds_index):

@@ -3,7 +3,6 @@ a damaged index: with real `rag` processes on a real index."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -15,21 +14,12 @@ from rag import api
 from rag.indexer import build_index
 from rag.store import build_lock, forget_clients, get_client, load_document_record, open_collection, read_manifest, sentence_collection_name
 
-from .conftest import copy_seeds, make_settings
+from .conftest import copy_seeds, make_settings, rag, rag_env
 
 pytestmark = pytest.mark.slow
 
 ADDED = "\n\nوأعلنت بلدية المدينة افتتاح جسر جديد فوق نهر الفولغا بطول 1234 متراً أمام حركة السيارات يوم الخميس."
 QUESTION = "ما طول الجسر الجديد فوق نهر الفولغا؟"
-
-
-def rag(settings, *args, **env_extra) -> subprocess.CompletedProcess:
-    env = {**environment(settings), **env_extra}
-    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=env, timeout=300)
-
-
-def environment(settings) -> dict:
-    return {**os.environ, "RAG_SEEDS_DIR": str(settings.seeds_dir), "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CHROMA_URL": settings.chroma_url}
 
 
 def assert_complete(settings) -> None:
@@ -107,7 +97,7 @@ def test_a_rebuild_killed_at_each_step_leaves_an_index_and_the_next_one_finishes
 def test_a_rebuild_killed_at_random_moments_never_breaks_the_index(corpus):
     article = _article(corpus)
     original = article.read_text(encoding="utf-8")
-    env = environment(corpus)
+    env = rag_env(corpus)
     for n, delay in enumerate([1.5, 3.0, 4.5, 6.0]):
         article.write_text(original + (ADDED if n % 2 == 0 else ""), encoding="utf-8")
         process = subprocess.Popen([sys.executable, "-m", "rag", "index", "--full", "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -123,7 +113,7 @@ def test_a_rebuild_killed_at_random_moments_never_breaks_the_index(corpus):
 def test_a_second_rebuild_waits_for_the_first(corpus, tmp_path):
     article = _article(corpus)
     article.write_text(article.read_text(encoding="utf-8") + ADDED, encoding="utf-8")
-    env = environment(corpus)
+    env = rag_env(corpus)
     err_path = tmp_path / "second.err"
     with build_lock(corpus), open(err_path, "w") as err:  # a rebuild in progress
         second = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json"], env=env, stdout=subprocess.PIPE, stderr=err, text=True)
@@ -141,7 +131,7 @@ def test_a_second_rebuild_waits_for_the_first(corpus, tmp_path):
 def test_queries_during_a_full_rebuild_see_a_whole_index(corpus):
     """A reader that opens the index again and again while `rag index --full`
     replaces every collection: every read gives passages, none fails."""
-    env = environment(corpus)
+    env = rag_env(corpus)
     errors, results = [], []
     stop = threading.Event()
 

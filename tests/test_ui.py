@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, ROOT, ask, open_chat, start_server, stop_server
+from .browser import CHROMIUM, CHROMIUM_ARGS, ask, open_chat
+from .servers import ROOT, start_rag_serve, stop
 
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 
@@ -29,11 +30,11 @@ def server(seeds_index, tmp_path_factory):
         "RAG_LLM_MODEL": "qwen2.5-0.5b",
     }
     try:
-        process, url = start_server(env, tmp_path_factory.mktemp("serve") / "serve.log")
+        process, url = start_rag_serve(env, tmp_path_factory.mktemp("serve") / "serve.log")
     except RuntimeError as exc:
         pytest.fail(str(exc))
     yield url
-    stop_server(process)
+    stop(process)
 
 
 @pytest.fixture(scope="module")
