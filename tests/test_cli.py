@@ -91,3 +91,16 @@ def test_eval_answers_block(seeds_index, tmp_path):
 def test_serve_refuses_a_malformed_login(seeds_index, auth):
     out = rag(seeds_index, "serve", "--auth", auth, "--port", "1")
     assert out.returncode == 2 and "USER:PASSWORD" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_output_piped_into_a_reader_that_leaves_is_no_error(seeds_index):
+    """`rag search ... | head -1`: the reader closes the pipe before rag writes."""
+    import subprocess
+    import sys
+
+    from .conftest import rag_env
+
+    process = subprocess.Popen([sys.executable, "-m", "rag", "search", "كوريا", "-k", "3"], env=rag_env(seeds_index), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0 and b"Traceback" not in err, err.decode()
