@@ -3,9 +3,10 @@
     question ─(follow-up? join with the last question)─> retrieve passages
       ─> evidence: the best sentences of the best passages, numbered [1..m]
       ─> instant extractive answer (the best sentence, cited)
-      ─> prompt (prompts/) ─> LLM, streamed
+      ─> prompt (prompts/, naming the kind of answer asked for) ─> LLM, streamed
       ─> guard: markers, numbers and names checked against the cited passages
-      ─> Answer (or the extractive answer / an abstention when the check fails)
+      ─> rejected? one more try over the passage with the best sentence only
+      ─> Answer (or the extractive answer / an abstention when both fail)
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from .config import Settings
-from .guard import cited_numbers, clean_markers, looks_like_injection, strip_markers, unsupported_names, unsupported_numbers, unsupported_words
+from .evidence import Evidence, Sentence, best_sentence, select_evidence
+from .guard import cited_numbers, clean_markers, repeats_itself, strip_markers, unsupported_names, unsupported_numbers, unsupported_words
 from .lexical import tokenize
 from .llm import LLM, LLMError
+from .questions import answer_kind, condense
 from .retrieval import Passage, Retriever
 from .text import detect_language, has_letters, normalize
 
@@ -83,77 +86,7 @@ class Answer:
         return data
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One numbered passage as the model sees it: its best sentences."""
-
-    n: int
-    passage: Passage
-    sentences: tuple[tuple[int, int, str, float], ...]  # (start, end, text, score) in text order
-
-    def render(self) -> str:
-        return f"[{self.n}] " + " ".join(text for _, _, text, _ in self.sentences)
-
-
-# --- follow-up questions ---------------------------------------------------
-
-# Personal pronouns point back; "this year" or "هذا العام" do not, so demonstratives are left out.
-_FOLLOW_UP_EN = re.compile(r"^(and|but|also|so|then|what about|how about)\b|\b(it|its|they|them|their|he|him|his|she|her)\b", re.I)
-_FOLLOW_UP_AR = re.compile(r"^(و|ف)|^(ماذا عن|ما عن)|(^|\s)(عنه|عنها|عنهم|منه|منها)(\s|[؟?]|$)")
-
-
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the one before: short, opening with "and", or
-    pointing back with a pronoun."""
-    text = question.strip()
-    pattern = _FOLLOW_UP_AR if detect_language(text) == "ar" else _FOLLOW_UP_EN
-    return len(text.split()) <= 4 or bool(pattern.search(text))
-
-
-def condense(question: str, history: list[tuple[str, str]] | None) -> str:
-    """A standalone question for retrieval: a follow-up is joined to the last
-    question the user asked, so "and how many shells?" still finds the shells."""
-    if not history or not is_follow_up(question):
-        return question
-    previous = history[-1][0].strip()
-    return f"{previous} {question}" if previous else question
-
-
-# --- evidence and the extractive answer --------------------------------------
-
-
-def select_evidence(passages: list[Passage], sentences: dict, settings: Settings) -> list[Evidence]:
-    """The best sentences of the best passages, within a word budget; numbered
-    1..m in the passages' rank order."""
-    pool = [(score, rank, start, end, text) for rank, p in enumerate(passages[: settings.evidence_passages]) for start, end, text, score in sentences.get(p.chunk_id, [])]
-    chosen: dict[int, list[tuple[int, int, str, float]]] = {}
-    seen_texts: set[str] = set()
-    words = 0
-    for score, rank, start, end, text in sorted(pool, key=lambda item: -item[0]):
-        key = normalize(text)
-        if key in seen_texts or looks_like_injection(text):  # a repeat, or orders aimed at the model
-            continue
-        size = len(text.split())
-        if chosen and (len(seen_texts) >= settings.evidence_sentences or words + size > settings.evidence_words):
-            continue
-        seen_texts.add(key)
-        chosen.setdefault(rank, []).append((start, end, text, score))
-        words += size
-    return [Evidence(n, passages[rank], tuple(sorted(chosen[rank]))) for n, rank in enumerate(sorted(chosen), 1)]
-
-
-SHORT_SENTENCE_WORDS = 8  # headings and captions: similar to a question, rarely its answer
-
-
-def best_sentence(evidence: list[Evidence]) -> tuple[Evidence, tuple[int, int, str, float]] | None:
-    """The evidence sentence most similar to the question, preferring full
-    sentences to headings."""
-    candidates = [(item, s) for item in evidence for s in item.sentences]
-    full = [(item, s) for item, s in candidates if len(s[2].split()) >= SHORT_SENTENCE_WORDS]
-    return max(full or candidates, key=lambda pair: pair[1][3], default=None)
-
-
-def citation(item: Evidence, sentence: tuple[int, int, str, float]) -> Citation:
+def citation(item: Evidence, sentence: Sentence) -> Citation:
     p = item.passage
     return Citation(item.n, p.chunk_id, p.doc_id, p.title, p.source, p.date, p.text, p.start, p.end, sentence[2], sentence[0], sentence[1], p.score)
 
@@ -174,11 +107,19 @@ def build_messages(evidence: list[Evidence], question: str, language: str, previ
     """System rules and worked examples (a fixed prefix llama.cpp keeps cached),
     then the evidence and the question."""
     asked = f"{question}\n(This follows the earlier question: {previous})" if previous else question
-    user = prompt("question.txt").format(passages="\n".join(e.render() for e in evidence), question=asked, language=LANGUAGE_NAMES[language])
+    examples = json.loads(prompt("examples.json"))
     messages = [{"role": "system", "content": prompt("system.txt")}]
-    for example in json.loads(prompt("examples.json")):
-        messages += [{"role": "user", "content": example["user"]}, {"role": "assistant", "content": example["assistant"]}]
-    return messages + [{"role": "user", "content": user}]
+    for turn in examples["turns"]:
+        user = _user_message(examples["passages"], turn["question"], turn["question"], turn["language"])
+        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": turn["answer"]}]
+    passages = "\n".join(e.render() for e in evidence)
+    return messages + [{"role": "user", "content": _user_message(passages, asked, question, language)}]
+
+
+def _user_message(passages: str, asked: str, question: str, language: str) -> str:
+    kind = answer_kind(question)
+    hint = prompt("kind.txt").format(kind=kind) if kind else ""
+    return prompt("question.txt").format(passages=passages, question=asked, language=LANGUAGE_NAMES[language], kind=" " + hint if hint else "")
 
 
 # --- checking the generated answer ----------------------------------------------
@@ -209,11 +150,18 @@ def tidy(text: str) -> str:
     return re.sub(r"(^|\s)ال\s+(?=ال)", r"\1", text).strip()
 
 
-def check(raw: str, evidence: list[Evidence], question: str, language: str) -> Verdict:
+# The similarity of an answer to each evidence sentence, {(n, sentence start): score}:
+# multilingual embeddings tell which Arabic sentence an English answer restates.
+Closeness = Callable[[str], dict[tuple[int, int], float]]
+
+
+def check(raw: str, evidence: list[Evidence], question: str, language: str, closeness: Closeness | None = None) -> Verdict:
     """Validate a generated answer against the evidence it cites.
 
-    An answer citing the wrong passage is re-cited when exactly one passage
-    supports it (small models misnumber); otherwise it is rejected.
+    An answer that cites no passage, or one that does not support it, is
+    re-cited to the supporting passage closest to it in meaning (the best-ranked
+    without `closeness`): small models misnumber and drop markers. When no
+    passage supports it, it is rejected.
     """
     by_n = {e.n: e for e in evidence}
     text = tidy(clean_markers(raw, set(by_n)))
@@ -222,6 +170,8 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str) -> V
     if is_abstention(text, language):
         return Verdict(not_found(language), [], abstained=True)
     body = strip_markers(text)
+    if repeats_itself(text):
+        return Verdict(text, [], problem="the answer repeats itself")
     if has_letters(body) and detect_language(body) != language:
         return Verdict(text, [], problem=f"the answer is not in {LANGUAGE_NAMES[language]}")
     cited = [n for n in cited_numbers(text) if n in by_n]
@@ -231,9 +181,12 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str) -> V
         supporting = [e.n for e in evidence if not _unsupported(text, e.passage.text, question)]
         if not supporting:
             return Verdict(text, [], problem=problem)
-        cited = supporting[:1]  # the best-ranked passage that supports it
+        near = closeness(text) if closeness else {}
+        cited = [max(supporting, key=lambda n: max(near.get((n, s[0]), 0.0) for s in by_n[n].sentences))]
         text = clean_markers(text, set()).rstrip(" .") + f" [{cited[0]}]."
-    return Verdict(text, [citation(by_n[n], _closest_sentence(by_n[n], text)) for n in cited])
+    else:
+        near = closeness(text) if closeness and language != detect_language(" ".join(by_n[n].render() for n in cited)) else {}
+    return Verdict(text, [citation(by_n[n], _closest_sentence(by_n[n], text, near)) for n in cited])
 
 
 def _unsupported(answer: str, quoted: str, question: str) -> str:
@@ -249,10 +202,11 @@ def _unsupported(answer: str, quoted: str, question: str) -> str:
     return ""
 
 
-def _closest_sentence(item: Evidence, answer: str) -> tuple[int, int, str, float]:
-    """The evidence sentence sharing most words with the answer (for highlighting)."""
+def _closest_sentence(item: Evidence, answer: str, near: dict[tuple[int, int], float]) -> Sentence:
+    """The evidence sentence sharing most words with the answer, or closest to
+    it in meaning (a translation shares no words), for highlighting."""
     tokens = set(tokenize(strip_markers(answer)))
-    return max(item.sentences, key=lambda s: (len(tokens & set(tokenize(s[2]))), s[3]))
+    return max(item.sentences, key=lambda s: (len(tokens & set(tokenize(s[2]))), near.get((item.n, s[0]), 0.0), s[3]))
 
 
 # --- the whole pipeline ------------------------------------------------------------
@@ -269,8 +223,10 @@ def answer_stream(
     """Yield a draft Answer (final=False: sources and the extractive answer)
     when a model will generate, the text pieces as they come, then the final Answer.
 
-    The final Answer is authoritative: when the guard rejects the generated
-    text, it carries the extractive answer or an abstention instead.
+    A second draft means the guard rejected the first try and the model tries
+    again: the pieces after it replace those before. The final Answer is
+    authoritative: when both tries fail the check, it carries the extractive
+    answer instead.
     """
     started = time.perf_counter()
     notices = list(notices or [])
@@ -300,33 +256,52 @@ def answer_stream(
         yield result
         return
 
-    yield replace(result, text=extract_text, citations=extract_citations, extractive=True, final=False, notices=list(notices), timings=dict(timings))
-    pieces: list[str] = []
-    try:
-        for piece in llm.stream(build_messages(evidence, question, language, previous), settings.answer_max_tokens):
-            if not pieces:
-                timings["first_token_ms"] = _ms(started)
-            pieces.append(piece)
-            yield piece
-    except LLMError as exc:
-        notices.append(f"The language model failed ({exc}); showing the best supporting sentence instead.")
-        result.text, result.citations, result.extractive = extract_text, extract_citations, True
-        timings["answer_ms"] = _ms(started)
-        yield result
-        return
-    timings["answer_ms"] = _ms(started)
-    result.generated = "".join(pieces)
+    draft = replace(result, text=extract_text, citations=extract_citations, extractive=True, final=False)
+    # The first try reads all the evidence; when the guard rejects what it wrote,
+    # a second reads only the passage holding the best sentence: with fewer
+    # passages a small model less often restates the question or takes a number
+    # or name from the wrong one.
+    tries = [evidence, [best[0]]] if len(evidence) > 1 else [evidence]
+    problems: list[str] = []
+    for shown in tries:
+        yield replace(draft, notices=list(notices), timings=dict(timings))  # (re)starts the text pieces
+        pieces: list[str] = []
+        try:
+            for piece in llm.stream(build_messages(shown, question, language, previous), settings.answer_max_tokens):
+                if "first_token_ms" not in timings:
+                    timings["first_token_ms"] = _ms(started)
+                pieces.append(piece)
+                yield piece
+        except LLMError as exc:
+            notices.append(f"The language model failed ({exc}); showing the best supporting sentence instead.")
+            result.text, result.citations, result.extractive = extract_text, extract_citations, True
+            timings["answer_ms"] = _ms(started)
+            yield result
+            return
+        result.generated = "".join(pieces)
+        timings["tries"] = len(problems) + 1
+        verdict = check(result.generated, shown, question, language, _closeness(retriever, shown))
+        if not verdict.problem:
+            result.text, result.citations, result.abstained = verdict.text, verdict.citations, verdict.abstained
+            timings["answer_ms"] = _ms(started)
+            yield result
+            return
+        problems.append(verdict.problem)
 
-    verdict = check(result.generated, evidence, question, language)
-    if verdict.problem:
-        translated = translate_sentence(llm, extract_citations, language, settings)
-        how = "a machine translation of the best supporting sentence (check it against the source)" if translated else "the best supporting sentence"
-        notices.append(f"The generated answer was not used ({verdict.problem}); showing {how} instead.")
-        result.text, result.citations, result.extractive = translated or extract_text, extract_citations, True
-        timings["answer_ms"] = _ms(started)
-    else:
-        result.text, result.citations, result.abstained = verdict.text, verdict.citations, verdict.abstained
+    translated = translate_sentence(llm, extract_citations, language, settings)
+    how = "a machine translation of the best supporting sentence (check it against the source)" if translated else "the best supporting sentence"
+    notices.append(f"The generated answer was not used ({'; then '.join(problems)}); showing {how} instead.")
+    result.text, result.citations, result.extractive = translated or extract_text, extract_citations, True
+    timings["answer_ms"] = _ms(started)
     yield result
+
+
+def _closeness(retriever: Retriever, evidence: list[Evidence]) -> Closeness:
+    def score(answer: str) -> dict[tuple[int, int], float]:
+        found = retriever.sentence_scores([e.passage for e in evidence], strip_markers(answer))
+        return {(e.n, s[0]): s[3] for e in evidence for s in found.get(e.passage.chunk_id, [])}
+
+    return score
 
 
 def translate_sentence(llm: LLM, citations: list[Citation], language: str, settings: Settings) -> str:

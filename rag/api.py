@@ -135,7 +135,8 @@ def ask(
     With stream=True, returns an iterator: a draft Answer (final=False, with the
     passages and the extractive answer) when a model will generate, the text
     pieces, then the final Answer (authoritative: the guard may replace the
-    streamed text).
+    streamed text). A second draft starts a second try: the pieces after it
+    replace those before.
     Raises QuestionError (a ValueError) for an empty or unusable question.
     """
     settings = settings or Settings.from_env()

@@ -79,8 +79,11 @@ def _ask_streaming(question: str, settings: Settings, history=None):
         if isinstance(piece, str):
             streamed += piece
             print(piece, end="", flush=True)
-        elif piece.final:  # a draft (sources before generation) is for UIs
+        elif piece.final:
             final = piece
+        elif streamed:  # a second draft: the check rejected the first try
+            print("\n(not supported by the passages; trying again)", flush=True)
+            streamed = ""
     _print_answer(final, streamed=streamed)
     return final
 

@@ -69,11 +69,17 @@ class Settings:
     llm_timeout: float = 300.0
     llm_context: int = 2048
     llm_threads: int = 0  # 0: every core
-    # The model reads only the best sentences of the best passages: on a laptop
-    # CPU reading the prompt is most of the answer time.
-    evidence_passages: int = 4
-    evidence_sentences: int = 4
-    evidence_words: int = 110
+    # The model reads only the best sentences of the best passages (rag.evidence):
+    # on a laptop CPU reading the prompt is most of the answer time. Up to
+    # evidence_sentences sentences, at most evidence_per_passage from one passage,
+    # within evidence_words; then the evidence_context best ones bring the
+    # sentence after them, within evidence_context_words in all.
+    evidence_passages: int = 5
+    evidence_sentences: int = 5
+    evidence_per_passage: int = 2
+    evidence_words: int = 160
+    evidence_context: int = 2
+    evidence_context_words: int = 200
     answer_max_tokens: int = 96
     # Below this similarity between the question and its best sentence, the
     # articles are taken not to hold the answer (abstain without asking the LLM).

@@ -57,11 +57,14 @@ _SCALES = {
 _NUMBER_WORDS = {
     "الف": 1e3, "الفين": 2e3, "الفان": 2e3, "مليون": 1e6, "مليونين": 2e6, "مليونان": 2e6, "مليار": 1e9,
     "مئه": 100, "مايه": 100, "مئتين": 200, "مايتين": 200,
-    "واحد": 1, "اثنان": 2, "اثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5,
+    "اثنان": 2, "اثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5,
     "ست": 6, "سته": 6, "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "dozen": 12,
 }
+# "one" and "واحد" are left out: Arabic says "one hour" with the bare noun
+# ("ساعة"), so an English "about one hour" would look like a number the
+# passage never states.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -169,6 +172,14 @@ def unsupported_words(answer: str, evidence: str, question: str, max_share: floa
     present = set(tokenize(evidence))
     missing = [t for t in new if t not in present]
     return missing if new and len(missing) / len(new) > max_share else []
+
+
+def repeats_itself(answer: str, n: int = 3, times: int = 3) -> bool:
+    """True when some run of `n` words comes back `times` times or more: a small
+    model stuck in a loop ("Britain, Japan and Korea, Britain, Japan and ...")."""
+    tokens = words(strip_markers(answer))
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return any(grams.count(g) >= times for g in set(grams))
 
 
 # Text in an article that addresses an AI assistant rather than a reader.

@@ -130,7 +130,8 @@ class ChatApp:
                     chat[-1] = _assistant(render.message(item.text, item.language, turn, notices=item.notices))
                     history.append([question, item.text])
                     turns = shown
-                else:
+                else:  # a draft: before the first try, or the guard rejected a try and the model tries again
+                    streamed = ""
                     chat[-1] = _assistant(render.message(item.text, item.language, turn, note=render.text_for(item.language)["drafting"]))
                 yield chat, history, turns, render.sources_panel(shown, language)
         except IndexProblem as exc:

@@ -6,6 +6,7 @@ from rag.guard import (
     latin_names,
     looks_like_injection,
     numbers_in,
+    repeats_itself,
     unsupported_names,
     unsupported_numbers,
     unsupported_words,
@@ -66,6 +67,8 @@ def test_numbers_in(text, expected):
         ("About 300 km from the border [2].", "على مسافة نحو 290 كيلومتراً", {300}),
         ("قتل 58 عسكرياً [1]", "مقتل نحو 85 من العسكريين", {58}),  # a number moved or garbled
         ("The rouble is worth 1.2 dollars [1].", "روسيا كثفت إنتاج القذائف", {1.2}),
+        ("The call lasted about one hour [1].", "استمرت المكالمة لنحو ساعة", set()),  # Arabic's "one hour" is the bare noun
+        ("The call lasted about two hours [1].", "استمرت المكالمة لنحو ساعة", {2}),
     ],
 )
 def test_unsupported_numbers(answer, evidence, missing):
@@ -117,3 +120,17 @@ def test_unsupported_words(answer, question, bad):
 )
 def test_looks_like_injection(sentence, injected):
     assert looks_like_injection(sentence) is injected
+
+
+@pytest.mark.parametrize(
+    "answer, looping",
+    [
+        ("الولايات المتحدة وبريطانيا واليابان وبريطانيا واليابان وبريطانيا واليابان وبريطانيا واليابان [1]", True),
+        ("The United States, Britain and Japan, Britain and Japan, Britain and Japan, Britain and Japan [1]", True),
+        ("الولايات المتحدة وبريطانيا وكوريا الجنوبية واليابان [1].", False),
+        ("The United States, Britain, South Korea and Japan [1].", False),
+        ("Kirby said it, and Kirby said it again [1] [2].", False),  # twice is not a loop
+    ],
+)
+def test_repeats_itself(answer, looping):
+    assert repeats_itself(answer) is looping
