@@ -103,7 +103,9 @@ def run_row(name: str, questions, ask) -> dict:
         "latency_ms": {**latency, "extractive_p50": percentile(extractive, 50)},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "seconds": round(time.perf_counter() - started, 1),
-        "per_question": [{k: r[k] for k in ("id", "answer", "cited", "abstained", "correct", "extractive")} for r in rows],
+        "per_question": [
+            {**{k: r[k] for k in ("id", "answer", "cited", "cited_support", "abstained", "correct", "extractive")}, "tries": r["timings"].get("tries", 0)} for r in rows
+        ],
     }
 
 

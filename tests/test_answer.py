@@ -80,6 +80,18 @@ def test_an_unmarked_answer_is_cited_to_the_passage_closest_in_meaning():
     assert verdict.text == "Russia is raising its output this year [2]." and [c.n for c in verdict.citations] == [2]
 
 
+@pytest.mark.parametrize(
+    "closeness, cited",
+    [
+        ({(1, 0): 0.75, (2, 0): 0.85}, [2]),  # clearly closer to passage 2: misnumbered
+        ({(1, 0): 0.80, (2, 0): 0.82}, [1]),  # within the margin: the model's citation stands
+    ],
+)
+def test_a_translated_answer_is_re_cited_only_to_a_clearly_closer_passage(closeness, cited):
+    verdict = check("Russia is raising its output this year [1].", EVIDENCE, "What is Russia doing?", "en", lambda text: closeness)
+    assert [c.n for c in verdict.citations] == cited and verdict.text.endswith(f"[{cited[0]}].")
+
+
 def test_check_reads_arabic_indic_markers_in_an_arabic_answer():
     verdict = check("سلمت أكثر من ألف حاوية [١]", EVIDENCE, "كم حاوية سلمت كوريا الشمالية؟", "ar")
     assert verdict.text == "سلمت أكثر من ألف حاوية [1]" and [c.n for c in verdict.citations] == [1]
