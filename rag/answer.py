@@ -183,7 +183,7 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str, clos
             return Verdict(text, [], problem=problem)
         near = closeness(text) if closeness else {}
         cited = [max(supporting, key=lambda n: _nearness(near, by_n[n]))]
-        text = clean_markers(text, set()).rstrip(" .") + f" [{cited[0]}]."
+        text = _cite_only(text, cited[0])
     else:
         # A translation shares no words with its passage, so only its meaning
         # tells a misnumbered citation: one clearly closer passage is the source.
@@ -193,7 +193,7 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str, clos
             closest = max(evidence, key=lambda e: _nearness(near, e))
             if _nearness(near, closest) - _nearness(near, by_n[cited[0]]) > RECITE_MARGIN and not _unsupported(text, closest.passage.text, question):
                 cited = [closest.n]
-                text = clean_markers(text, set()).rstrip(" .") + f" [{closest.n}]."
+                text = _cite_only(text, closest.n)
     return Verdict(text, [citation(by_n[n], _closest_sentence(by_n[n], text, near)) for n in cited])
 
 
@@ -202,6 +202,10 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str, clos
 # answer's source was 0.056 closer; a cited passage that held the answer was
 # never beaten by more than 0.004.
 RECITE_MARGIN = 0.03
+
+
+def _cite_only(text: str, n: int) -> str:
+    return clean_markers(text, set()).rstrip(" .") + f" [{n}]."
 
 
 def _nearness(near: dict[tuple[int, int], float], item: Evidence) -> float:
