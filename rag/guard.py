@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .lexical import INDIC_DIGITS, MIN_NAME_CONSONANTS, NameLexicon, name_vocabulary, required_consonants, tokenize, words
+from .lexical import INDIC_DIGITS, MIN_NAME_CONSONANTS, NameLexicon, arabic_skeleton, name_vocabulary, required_consonants, tokenize, words
 from .text import detect_language, normalize
 
 # [1], [1, 2], [١], [1][2], 【1】
@@ -170,21 +170,16 @@ def unsupported_words(answer: str, evidence: str, question: str, max_share: floa
     same_script = [t for t in tokenize(strip_markers(answer)) if detect_language(t) == script and not t.isdigit()]
     new = [t for t in dict.fromkeys(same_script) if t not in set(tokenize(question)) and len(t) >= 3]
     present = set(tokenize(evidence))
-    skeletons = {skeleton(t) for t in present}
-    missing = [t for t in new if t not in present and skeleton(t) not in skeletons]
+    # Arabic spellings of one foreign name differ in long vowels (ديمتري / ديميتري):
+    # words match by consonant skeleton too, when it is long enough to tell words apart.
+    skeletons = {_skeleton(t) for t in present}
+    missing = [t for t in new if t not in present and _skeleton(t) not in skeletons]
     return missing if new and len(missing) / len(new) > max_share else []
 
 
-_LONG_VOWELS = str.maketrans("", "", "اويى")
-MIN_SKELETON = 3
-
-
-def skeleton(token: str) -> str:
-    """A word without its long vowels (ا و ي ى), the letters where Arabic spellings
-    of one foreign name differ (ديمتري / ديميتري, فلاديفوستوك / فلاديفستوك). Short
-    skeletons would merge different words, so below 3 letters the word stays whole."""
-    bare = token.translate(_LONG_VOWELS)
-    return bare if len(bare) >= MIN_SKELETON else token
+def _skeleton(token: str) -> str:
+    bare = arabic_skeleton(token)
+    return bare if len(bare) >= MIN_NAME_CONSONANTS else token
 
 
 def repeats_itself(answer: str, n: int = 3, times: int = 3) -> bool:
