@@ -319,6 +319,16 @@ def answer_stream(
     yield result
 
 
+def prime(llm: LLM) -> None:
+    """Have the model read the fixed rules and worked examples once, so the first
+    question pays only for its own passages: llama.cpp reuses the longest prefix
+    it has already read, and every prompt starts with these."""
+    try:
+        "".join(llm.stream(build_messages([], "", "en"), 1))
+    except LLMError:
+        pass  # the first question will say what is wrong
+
+
 def _closeness(retriever: Retriever, evidence: list[Evidence]) -> Closeness:
     def score(answer: str) -> dict[tuple[int, int], float]:
         found = retriever.sentence_scores([e.passage for e in evidence], strip_markers(answer))

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .answer import Answer, answer_stream
+from .answer import Answer, answer_stream, prime
 from .config import Settings
 from .indexer import IndexStats, is_outdated
 from .indexer import build_index as _build_index
@@ -162,7 +162,10 @@ def warm_up(settings: Settings | None = None) -> str:
     first question is as fast as the rest. Returns the backend's name."""
     settings = settings or Settings.from_env()
     _retriever(settings)
-    return backend_name(settings)
+    name = backend_name(settings)
+    if name.startswith("local:"):  # a server backend keeps its own cache
+        prime(get_llm(settings))
+    return name
 
 
 def backend_name(settings: Settings | None = None) -> str:

@@ -119,6 +119,22 @@ def test_local_model_answers_are_grounded(local, question):
     assert_grounded(answer, local)
 
 
+def test_warm_up_has_the_model_read_the_fixed_prompt_prefix(local):
+    """rag serve warms up before the page opens: the rules and examples every
+    prompt starts with are already read, so the first question pays only for
+    its passages."""
+    from rag.answer import build_messages
+    from rag.api import warm_up
+    from rag.llm import get_llm
+
+    llama = get_llm(local)._llm
+    llama.reset()  # forget what earlier tests left in the cache
+    assert warm_up(local).startswith("local:")
+    read = list(llama.eval_tokens)
+    rules = build_messages([], "", "en")[0]["content"]
+    assert len(read) > 100 and rules.split(".")[0].encode() in llama.detokenize(read)
+
+
 def test_planted_instructions_in_an_article_are_ignored(tmp_path):
     seeds = copy_seeds(tmp_path / "seeds", ["004"])
     (seeds / "planted.txt").write_text(
