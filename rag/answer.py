@@ -20,12 +20,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import Settings
-from .evidence import Evidence, Sentence, best_sentence, select_evidence
+from .evidence import Evidence, best_sentence, select_evidence, support
 from .guard import cited_numbers, clean_markers, repeats_itself, strip_markers, unsupported_names, unsupported_numbers, unsupported_words
 from .lexical import tokenize
 from .llm import LLM, LLMError
 from .questions import answer_kind, condense
-from .retrieval import Passage, Retriever
+from .retrieval import Passage, Retriever, Sentence
 from .text import detect_language, has_letters, normalize
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -268,7 +268,7 @@ def answer_stream(
 
     best = best_sentence(evidence)
     threshold = settings.support_threshold_ar if language == "ar" else settings.support_threshold_en
-    if best is None or best[1][3] < threshold:
+    if best is None or support(scores) < threshold:
         # No sentence is close enough to the question to hold its answer: say
         # so rather than let a small model guess from nearby facts.
         result.text, result.abstained = not_found(language), True
@@ -332,7 +332,7 @@ def prime(llm: LLM) -> None:
 def _closeness(retriever: Retriever, evidence: list[Evidence]) -> Closeness:
     def score(answer: str) -> dict[tuple[int, int], float]:
         found = retriever.sentence_scores([e.passage for e in evidence], strip_markers(answer))
-        return {(e.n, s[0]): s[3] for e in evidence for s in found.get(e.passage.chunk_id, [])}
+        return {(e.n, s.start): s.similarity for e in evidence for s in found.get(e.passage.chunk_id, [])}
 
     return score
 

@@ -21,7 +21,7 @@ from .indexer import IndexStats, is_outdated
 from .indexer import build_index as _build_index
 from .llm import LLM, LLMError, get_llm
 from .models import ModelError
-from .retrieval import Passage, Retriever, load_manifest_for_search
+from .retrieval import Passage, Retriever, Sentence, load_manifest_for_search
 from .store import IndexMissingError, IndexProblem, forget_clients, manifest_path, read_manifest
 from .text import INVISIBLE, normalize
 
@@ -108,6 +108,14 @@ def retrieve(question: str, k: int | None = None, settings: Settings | None = No
     settings = settings or Settings.from_env()
     text, _ = prepare_question(question)
     return _retriever(settings).retrieve(text, k or settings.top_k, mode=mode)
+
+
+def rank_sentences(question: str, passages: list[Passage], settings: Settings | None = None) -> list[Sentence]:
+    """The sentences of these passages (from `retrieve`), most likely to hold
+    the answer first: what the extractive answer and the model's evidence draw on."""
+    settings = settings or Settings.from_env()
+    text, _ = prepare_question(question)
+    return _retriever(settings).ranked_sentences(passages, text)
 
 
 def build_index(full: bool = False, settings: Settings | None = None, progress: bool = False) -> IndexStats:

@@ -124,7 +124,9 @@ def cmd_eval(args, settings: Settings) -> int:
     manifest = read_manifest(settings)
     llm = "none" if args.retrieval_only else api.backend_name(settings)
     config = {"embedding": manifest.embedding, "retrieval": settings.retrieval, "llm": llm}
-    report = run_retrieval_eval(questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k)
+    report = run_retrieval_eval(
+        questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k, lambda q, ps: api.rank_sentences(q, ps, settings)
+    )
     if not args.retrieval_only:
         answers, rows, latency = run_answer_eval(questions, lambda q: api.ask(q, settings=settings), progress=sys.stderr.isatty())
         report["answers"] = answers

@@ -1,9 +1,12 @@
-"""Dense scoring of passages: passage vector plus best sentence vector.
+"""Dense scoring of passages: passage vector, best sentence, latent terms.
 
-score = (1 - w) * cosine(query, passage) + w * max cosine(query, sentence of passage)
+score = weighted mean of cosine(query, passage), max cosine(query, sentence of
+passage) and, when the index has them, the latent-term cosines of the best
+sentence and of the passage (rag.latent); the weights are config.ScoreWeights.
 
 Measured on the dev questions, the best sentence finds the exact fact that a
-whole-passage vector blurs, and both together beat either alone.
+whole-passage vector blurs, and both together beat either alone; the latent
+terms carry English questions to Arabic passages (rag.latent).
 
 Two ways to compute it over the same Chroma collections:
 
@@ -18,6 +21,18 @@ Two ways to compute it over the same Chroma collections:
 from __future__ import annotations
 
 import numpy as np
+
+from .config import ScoreWeights
+
+
+def mix(weights: ScoreWeights, passage, sentence, latent: tuple | None = None):
+    """The weighted mean of the available cosines (arrays or floats)."""
+    total = weights.passage * passage + weights.sentence * sentence
+    norm = weights.passage + weights.sentence
+    if latent is not None:
+        total = total + weights.latent_sentence * latent[0] + weights.latent_passage * latent[1]
+        norm += weights.latent_sentence + weights.latent_passage
+    return total / (norm or 1.0)
 
 
 def _sentence_rows(metas: list, texts: list, vectors) -> list[dict]:
@@ -35,8 +50,7 @@ def _records(collection, ids: list[str]) -> dict[str, tuple[str, dict]]:
 
 
 class MemoryDense:
-    def __init__(self, chunks, sentences, sentence_weight: float, live: set[str]) -> None:
-        self.weight = sentence_weight
+    def __init__(self, chunks, sentences, live: set[str]) -> None:
         got = chunks.get(include=["embeddings", "documents", "metadatas"])
         keep = [n for n, i in enumerate(got["ids"]) if i in live]  # this index state only
         self.ids: list[str] = [got["ids"][n] for n in keep]
@@ -53,7 +67,7 @@ class MemoryDense:
         for row in _sentence_rows(metas, [sent["documents"][n] for n in keep], self._sentences):
             self._by_parent.setdefault(row["parent"], []).append(row)
 
-    def scores(self, query: list[float], k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
+    def scores(self, query: list[float], k: int, weights: ScoreWeights, latent=None, extra: list[str] = ()) -> list[tuple[str, float]]:
         """The k best passages, plus `extra`, with their exact scores."""
         if not self.ids:
             return []
@@ -62,7 +76,7 @@ class MemoryDense:
         best = np.full(len(self.ids), -np.inf, dtype=np.float32)
         np.maximum.at(best, self._parent, self._sentences @ q)
         best = np.where(np.isinf(best), passage, best)  # a passage without sentence vectors counts its own
-        score = (1 - self.weight) * passage + self.weight * best
+        score = mix(weights, passage, best, latent(self.ids) if latent else None)
         chosen = [self.ids[n] for n in np.argsort(-score)[:k]]
         seen = set(chosen)
         chosen += [i for i in extra if i in self._position and i not in seen]
@@ -78,8 +92,7 @@ class MemoryDense:
 
 
 class ChromaDense:
-    def __init__(self, chunks, sentences, sentence_weight: float, live: set[str]) -> None:
-        self.weight = sentence_weight
+    def __init__(self, chunks, sentences, live: set[str]) -> None:
         self._chunks = chunks
         self._sentences = sentences
         # A rebuild adds its passages before the manifest switch and deletes the
@@ -88,7 +101,7 @@ class ChromaDense:
         self._chunk_count = max(1, chunks.count())
         self._sentence_count = max(1, sentences.count())
 
-    def scores(self, query: list[float], k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
+    def scores(self, query: list[float], k: int, weights: ScoreWeights, latent=None, extra: list[str] = ()) -> list[tuple[str, float]]:
         """Candidates: the k nearest passages, the passages of the 4k nearest
         sentences and `extra`. A candidate none of whose sentences is among the
         nearest gets the lowest sentence score seen, a bound its best sentence
@@ -108,8 +121,11 @@ class ChromaDense:
             got = self._chunks.get(ids=missing, include=["embeddings"])
             q = np.asarray(query, dtype=np.float32)
             passage.update({i: float(np.dot(q, v)) for i, v in zip(got["ids"], got["embeddings"])})
-        w = self.weight
-        scores = {i: round((1 - w) * sim + w * max(best.get(i, floor), floor), 4) for i, sim in passage.items()}
+        ids = list(passage)
+        sims = np.array([passage[i] for i in ids], dtype=np.float32)
+        bests = np.array([max(best.get(i, floor), floor) for i in ids], dtype=np.float32)
+        mixed = mix(weights, sims, bests, latent(ids) if latent and ids else None)
+        scores = {i: round(float(v), 4) for i, v in zip(ids, mixed)}
         return sorted(scores.items(), key=lambda item: -item[1])
 
     def records(self, ids: list[str]) -> dict[str, tuple[str, dict]]:

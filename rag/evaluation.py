@@ -87,13 +87,19 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[index], 1)
 
 
+def answering_sentence(sentences: list, groups: tuple[tuple[str, ...], ...]) -> int | None:
+    """1-based rank of the first sentence that holds the answer (every group), or None."""
+    return next((n for n, s in enumerate(sentences, 1) if answer_is_correct(s.text, groups)), None)
+
+
 def retrieval_metrics(rows: list[dict]) -> dict:
     def block(selected: list[dict]) -> dict:
         if not selected:
-            return {"recall@5": 0.0, "mrr@10": 0.0}
+            return {"recall@5": 0.0, "mrr@10": 0.0, "sentence@1": 0.0, "sentence@3": 0.0}
         recall = sum(1 for r in selected if r["ranks"] and r["ranks"][0] <= 5) / len(selected)
         mrr = statistics.fmean(1 / r["ranks"][0] if r["ranks"] else 0.0 for r in selected)
-        return {"recall@5": round(recall, 4), "mrr@10": round(mrr, 4)}
+        at = {f"sentence@{k}": round(sum(1 for r in selected if r.get("sentence") and r["sentence"] <= k) / len(selected), 4) for k in (1, 3)}
+        return {"recall@5": round(recall, 4), "mrr@10": round(mrr, 4), **at}
 
     answerable = [r for r in rows if r["answerable"]]
     return {**{lang: block([r for r in answerable if r["lang"] == lang]) for lang in LANGS}, "all": block(answerable)}
@@ -104,20 +110,25 @@ def run_retrieval_eval(
     retrieve: Callable[[str, int], list],
     config: dict,
     top_k: int = 5,
+    rank_sentences: Callable[[str, list], list] | None = None,
 ) -> dict:
-    """Retrieval-only report. `retrieve(question, k)` returns passages best first."""
+    """Retrieval-only report. `retrieve(question, k)` returns passages best
+    first; `rank_sentences(question, passages)` the sentences of the top_k
+    passages, best first (sentence@1 and @3; 0 without it)."""
     retrieve(questions[0].question, RANK_DEPTH)  # warm the model and caches, not timed
     rows, latencies = [], []
     for q in questions:
         started = time.perf_counter()
         passages = retrieve(q.question, RANK_DEPTH)
         latencies.append((time.perf_counter() - started) * 1000)
+        sentences = rank_sentences(q.question, passages[:top_k]) if rank_sentences and q.answerable else []
         rows.append(
             {
                 "id": q.id,
                 "lang": q.lang,
                 "answerable": q.answerable,
                 "ranks": supporting_ranks(passages, q.evidence) if q.answerable else [],
+                "sentence": answering_sentence(sentences, q.answers) if sentences else None,
                 "retrieved": [p.chunk_id for p in passages[:top_k]],
             }
         )
@@ -126,7 +137,7 @@ def run_retrieval_eval(
         "config": {**config, "top_k": top_k},
         "retrieval": retrieval_metrics(rows),
         "latency_ms": {"retrieve_p50": percentile(latencies, 50), "retrieve_p95": percentile(latencies, 95)},
-        "per_question": [{"id": r["id"], "ranks": r["ranks"], "retrieved": r["retrieved"]} for r in rows],
+        "per_question": [{"id": r["id"], "ranks": r["ranks"], "sentence": r["sentence"], "retrieved": r["retrieved"]} for r in rows],
     }
 
 
@@ -195,10 +206,10 @@ def run_answer_eval(questions: list[Question], ask: Callable[[str], object], pro
 
 
 def format_table(report: dict) -> str:
-    lines = [f"{'':6}{'recall@5':>10}{'mrr@10':>9}"]
+    lines = [f"{'':6}{'recall@5':>10}{'mrr@10':>9}{'sent@1':>9}{'sent@3':>9}"]
     for lang in (*LANGS, "all"):
         m = report["retrieval"][lang]
-        lines.append(f"{lang:6}{m['recall@5']:>10.3f}{m['mrr@10']:>9.3f}")
+        lines.append(f"{lang:6}{m['recall@5']:>10.3f}{m['mrr@10']:>9.3f}{m['sentence@1']:>9.3f}{m['sentence@3']:>9.3f}")
     lat = report["latency_ms"]
     lines.append(f"retrieve latency p50 {lat['retrieve_p50']} ms, p95 {lat['retrieve_p95']} ms ({report['questions']} questions)")
     if "answers" in report:

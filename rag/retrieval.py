@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
-from .config import Settings
+from .config import ScoreWeights, SentenceWeights, Settings
 from .dense import ChromaDense, MemoryDense
-from .embeddings import embedding_id, get_embedding
+from .embeddings import embedding_id, get_embedding, latent_model
 from .fusion import collapse_near_duplicates, reciprocal_rank_fusion
-from .lexical import LexicalIndex
+from .latent import LatentIndex, LatentRows
+from .lexical import LexicalIndex, index_tokens
 from .text import detect_language
 from .store import IndexMismatchError, IndexMissingError, Manifest, get_client, open_collection, read_manifest, sentence_collection_name
 
@@ -38,6 +40,30 @@ class Passage:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+class Sentence(NamedTuple):
+    """A sentence of a retrieved passage, offsets into its article."""
+
+    start: int
+    end: int
+    text: str
+    score: float  # how likely it holds the answer: the ranking (config.SentenceWeights)
+    similarity: float  # cosine with the question(s) alone: what abstention is calibrated on
+
+
+SHORT_SENTENCE_WORDS = 8  # headings and captions: similar to a question, rarely its answer
+
+
+def sentence_score(weights, similarity: float, latent: float, passage_rank: int, overlap: float, words: int) -> float:
+    """The fitted ranking of a sentence (config.SentenceWeights); passage_rank from 1."""
+    return (
+        weights.similarity * similarity
+        + weights.latent * latent
+        + weights.passage_rank / passage_rank
+        + weights.overlap * overlap
+        + (weights.short if words < SHORT_SENTENCE_WORDS else 0.0)
+    )
 
 
 def passage_from_record(chunk_id: str, text: str, meta: dict, score: float, retriever: str) -> Passage:
@@ -88,31 +114,87 @@ class Retriever:
         chunks = open_collection(client, manifest.collection, manifest.embedding)
         sentences = open_collection(client, sentence_collection_name(manifest.collection), manifest.embedding)
         in_memory = chunks.count() + sentences.count() <= settings.memory_vectors
-        self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, settings.sentence_weight, manifest.live_chunks)
+        self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, manifest.live_chunks)
         self.embed_model = get_embedding(settings.embedding, settings.embed_batch_size)
         self.embed_query = lru_cache(maxsize=8)(self.embed_model.get_query_embedding)  # ask() embeds each question once
         rows = LexicalIndex.load_rows(settings.index_dir / manifest.lexical) if manifest.lexical else []
         if manifest.files and not rows:
             raise IndexMissingError("The lexical index is missing. Rebuild with: rag index --full")
         self.lexical = LexicalIndex.build(rows)
+        self.latent = self._load_latent(settings, manifest)
+
+    def _load_latent(self, settings: Settings, manifest: Manifest) -> LatentIndex | None:
+        model = latent_model(self.embed_model)
+        rows = LatentRows.load(settings.index_dir / manifest.lexical) if manifest.lexical and model and settings.latent == "on" else None
+        if rows is None:
+            return None
+        index = LatentIndex(rows, manifest.live_chunks)
+        self.latent_query = lru_cache(maxsize=8)(lambda q: index.query_vector(model.latent([q])[0]))
+        if isinstance(self._dense, MemoryDense):  # the in-memory path asks for every passage: map ids once
+            self._latent_order = np.array([index.position.get(i, -1) for i in self._dense.ids], dtype=np.int64)
+        return index
+
+    def _latent_lookup(self, question: str, weights: ScoreWeights):
+        """For dense scoring: ids -> (latent cosine of the best sentence, of the passage)."""
+        if self.latent is None or not (weights.latent_sentence or weights.latent_passage):
+            return None  # spares the model's second pass over the question
+        best, pooled, _ = self.latent.scores(self.latent_query(question))
+        best, pooled = np.append(best, 0.0), np.append(pooled, 0.0)  # position -1: no latent row
+
+        def lookup(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            if isinstance(self._dense, MemoryDense) and ids is self._dense.ids:
+                order = self._latent_order
+            else:
+                order = np.array([self.latent.position.get(i, -1) for i in ids], dtype=np.int64)
+            return best[order], pooled[order]
+
+        return lookup
 
     @property
     def dense_path(self) -> str:
         """"memory" (exact, all vectors in RAM) or "chroma" (ANN queries)."""
         return "memory" if isinstance(self._dense, MemoryDense) else "chroma"
 
-    def dense(self, question: str, k: int, extra: list[str] = ()) -> list[tuple[str, float]]:
-        return self._dense.scores(self.embed_query(question), k, extra)
+    def dense(self, question: str, k: int, extra: list[str] = (), language: str | None = None) -> list[tuple[str, float]]:
+        weights = self.settings.weights(language or detect_language(question))
+        return self._dense.scores(self.embed_query(question), k, weights, self._latent_lookup(question, weights), extra)
 
-    def sentence_scores(self, passages: list[Passage], *questions: str) -> dict[str, list[tuple[int, int, str, float]]]:
-        """Each passage's sentences with their mean similarity to the questions:
-        {chunk_id: [(start, end, text, score), ...]} in text order."""
+    def sentence_scores(self, passages: list[Passage], *questions: str, weights: SentenceWeights | None = None) -> dict[str, list[Sentence]]:
+        """Each passage's sentences, scored as holding the answer to the
+        questions (their mean, config.SentenceWeights of the first question's
+        language unless given): {chunk_id: [Sentence, ...]} in text order."""
+        weights = weights or self.settings.sentence_weights(detect_language(questions[0]))
         queries = np.asarray([self.embed_query(q) for q in questions], dtype=np.float32)
-        found: dict[str, list[tuple[int, int, str, float]]] = {p.chunk_id: [] for p in passages}
+        latent = self._sentence_latent(questions) if weights.latent else {}
+        # Word overlap with the question asked last: a follow-up's own words
+        # ("and how many children?") say what it asks; the joined question
+        # would favour the sentence that answered the question before.
+        asked = set(self.lexical_query(questions[-1], detect_language(questions[-1]))) if weights.overlap else set()
+        rank = {p.chunk_id: n for n, p in enumerate(passages, 1)}
+        found: dict[str, list[Sentence]] = {p.chunk_id: [] for p in passages}
         for s in self._dense.sentences(list(found)):
-            score = float(np.mean(queries @ np.asarray(s["vector"], dtype=np.float32)))
-            found[s["parent"]].append((s["start"], s["end"], s["text"], score))
+            similarity = float(np.mean(queries @ np.asarray(s["vector"], dtype=np.float32)))
+            overlap = len(asked & set(index_tokens(s["text"]))) / len(asked) if asked else 0.0
+            lat = latent.get((s["parent"], s["start"]), 0.0)
+            score = sentence_score(weights, similarity, lat, rank[s["parent"]], overlap, len(s["text"].split()))
+            found[s["parent"]].append(Sentence(s["start"], s["end"], s["text"], round(score, 4), similarity))
         return {k: sorted(v) for k, v in found.items()}
+
+    def _sentence_latent(self, questions) -> dict[tuple[str, int], float]:
+        if self.latent is None:
+            return {}
+        mean = np.mean([self.latent.scores(self.latent_query(q))[2] for q in questions], axis=0)
+        return dict(zip(self.latent.sentence_key, mean.tolist()))
+
+    def ranked_sentences(self, passages: list[Passage], *questions: str, weights: SentenceWeights | None = None) -> list[Sentence]:
+        """Every sentence of the passages once (overlapping passages share one),
+        best first: the candidates for the extractive answer."""
+        unique: dict[tuple[str, int], Sentence] = {}
+        scored = self.sentence_scores(passages, *questions, weights=weights)
+        for passage in passages:
+            for s in scored.get(passage.chunk_id, []):
+                unique.setdefault((passage.doc_id, s.start), s)
+        return sorted(unique.values(), key=lambda s: -s.score)
 
     def lexical_query(self, question: str, language: str) -> list[str]:
         return self.lexical.query_tokens(question, names=language == "en" and self.settings.cross_lingual == "names")
@@ -129,9 +211,9 @@ class Retriever:
         if mode in ("lexical", "hybrid"):
             rankings["lexical"] = self.lexical.search(self.lexical_query(question, language), depth)
         if mode in ("dense", "hybrid"):
-            rankings["dense"] = self.dense(question, depth, [i for i, _ in rankings.get("lexical", [])])
+            rankings["dense"] = self.dense(question, depth, [i for i, _ in rankings.get("lexical", [])], language)
         if mode == "hybrid":
-            weights = {"dense": 1.0, "lexical": self.settings.lexical_weight_ar if language == "ar" else self.settings.lexical_weight_en}
+            weights = {"dense": 1.0, "lexical": self.settings.weights(language).lexical}
             ordered = {"dense": [i for i, _ in rankings["dense"]], "lexical": [i for i, _ in rankings["lexical"]]}
             fused = reciprocal_rank_fusion(ordered, weights)
             scored = [(f.id, f.score, "+".join(f.sources)) for f in fused]

@@ -60,6 +60,9 @@ class Manifest:
     lexical: str = ""
     # Names this index's collections (collection_name): unique per index folder.
     index_id: str = ""
+    # The lexical folder also holds the sentences' latent terms (rag.latent).
+    latent: bool = False
+    lexical_version: str = ""
     format: int = MANIFEST_FORMAT
 
     @property

@@ -5,7 +5,7 @@ import pytest
 from rag.answer import check, is_abstention, not_found
 from rag.evidence import Evidence
 from rag.config import Settings
-from rag.retrieval import Passage
+from rag.retrieval import Passage, Sentence
 
 P1 = "وأشار المتحدث باسم مجلس الأمن القومي الأميركي جون كيربي إلى أن كوريا الشمالية سلّمت «أكثر من ألف حاوية» من المعدات العسكرية إلى روسيا."
 P2 = "وأكدت روسيا أن إنتاجها من القذائف قد زاد هذا العام، لتحقيق الهدف المخطط له وهو 2.5 مليون قذيفة."
@@ -16,8 +16,8 @@ def _passage(chunk_id, text):
 
 
 EVIDENCE = [
-    Evidence(1, _passage("a#s0c0", P1), ((0, len(P1), P1, 0.9),)),
-    Evidence(2, _passage("b#s0c0", P2), ((0, len(P2), P2, 0.8),)),
+    Evidence(1, _passage("a#s0c0", P1), (Sentence(0, len(P1), P1, 0.9, 0.9),)),
+    Evidence(2, _passage("b#s0c0", P2), (Sentence(0, len(P2), P2, 0.8, 0.8),)),
 ]
 
 

@@ -199,8 +199,12 @@ def test_an_english_answer_is_cited_and_highlighted_by_meaning(seeds_index):
 
     question = "What would Pyongyang get from Moscow in exchange for the shells?"
     retriever = _retriever(seeds_index)
-    passages = retriever.retrieve(question, 5)
-    evidence = select_evidence(passages, retriever.sentence_scores(passages, question), seeds_index)
+    found = retriever.retrieve(question, 10)
+    # Four passages without the answer, then one with it, every sentence shown:
+    # the check must find the one sentence the answer translates by meaning alone.
+    passages = [p for p in found if "تقنيات" not in p.text][:4] + [p for p in found if "تقنيات" in p.text][:1]
+    everything = seeds_index.with_(evidence_per_passage=20, evidence_sentences=100, evidence_words=5000, evidence_context_words=5000)
+    evidence = select_evidence(passages, retriever.sentence_scores(passages, question), everything)
     verdict = check("Pyongyang seeks advanced technologies such as aircraft and missiles.", evidence, question, "en", _closeness(retriever, evidence))
     assert not verdict.problem and len(verdict.citations) == 1
     # "technologies": not the best-ranked passage's sentence (about a shipping chart)

@@ -122,8 +122,9 @@ def test_bad_history_is_a_clear_error(extractive):
 def test_braces_in_a_question_do_not_break_the_prompt(question):
     passage = Passage("d#c0", "d", "t", "نص المقطع.", 0, 10, 0.5)
     from rag.answer import Evidence
+    from rag.retrieval import Sentence
 
-    messages = build_messages([Evidence(1, passage, ((0, 10, "نص المقطع.", 0.9),))], question, "ar")
+    messages = build_messages([Evidence(1, passage, (Sentence(0, 10, "نص المقطع.", 0.9, 0.9),))], question, "ar")
     assert question in messages[-1]["content"] and "[1] نص المقطع." in messages[-1]["content"]
 
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from rag.evaluation import EvalFileError, answer_is_correct, contains_any, load_questions, percentile, retrieval_metrics, supporting_ranks
+from rag.evaluation import EvalFileError, answer_is_correct, answering_sentence, contains_any, load_questions, percentile, retrieval_metrics, supporting_ranks
 from rag.retrieval import Passage
 
 
@@ -44,15 +44,31 @@ def test_ranks_and_metrics():
     passages = [_p("لا شيء"), _p("قال جون كيربي"), _p("x"), _p("جون كيربي مجددا")]
     assert supporting_ranks(passages, ("جون كيربي",)) == [2, 4]
     rows = [
-        {"lang": "ar", "answerable": True, "ranks": [2, 4]},
-        {"lang": "ar", "answerable": True, "ranks": []},
-        {"lang": "en", "answerable": True, "ranks": [6]},
-        {"lang": "en", "answerable": False, "ranks": []},
+        {"lang": "ar", "answerable": True, "ranks": [2, 4], "sentence": 1},
+        {"lang": "ar", "answerable": True, "ranks": [], "sentence": 3},
+        {"lang": "en", "answerable": True, "ranks": [6], "sentence": None},
+        {"lang": "en", "answerable": False, "ranks": [], "sentence": 1},  # unanswerable: not counted
     ]
     m = retrieval_metrics(rows)
-    assert m["ar"] == {"recall@5": 0.5, "mrr@10": 0.25}
-    assert m["en"] == {"recall@5": 0.0, "mrr@10": round(1 / 6, 4)}
+    assert m["ar"] == {"recall@5": 0.5, "mrr@10": 0.25, "sentence@1": 0.5, "sentence@3": 1.0}
+    assert m["en"] == {"recall@5": 0.0, "mrr@10": round(1 / 6, 4), "sentence@1": 0.0, "sentence@3": 0.0}
     assert m["all"]["recall@5"] == round(1 / 3, 4)
+
+
+@pytest.mark.parametrize(
+    "sentences, groups, rank",
+    [
+        (["لا شيء هنا", "سلمت أكثر من ألف حاوية"], (("ألف حاوية",),), 2),  # Arabic, normalized match
+        (["Nothing here.", "More than 1,000 containers."], (("1,000", "ألف"),), 2),  # English alternative
+        (["قال كيربي إن العدد ألف"], (("كيربي",), ("ألف",)), 1),  # every group in one sentence
+        (["قال كيربي", "العدد ألف"], (("كيربي",), ("ألف",)), None),  # groups split over sentences: no answer
+        ([], (("x",),), None),
+    ],
+)
+def test_answering_sentence(sentences, groups, rank):
+    from rag.retrieval import Sentence
+
+    assert answering_sentence([Sentence(0, 1, t, 0.0, 0.0) for t in sentences], groups) == rank
 
 
 def test_percentile():

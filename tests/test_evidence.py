@@ -3,15 +3,15 @@
 import pytest
 
 from rag.config import Settings
-from rag.evidence import best_sentence, select_evidence
-from rag.retrieval import Passage
+from rag.evidence import best_sentence, select_evidence, support
+from rag.retrieval import Passage, Sentence
 
 
 def _passage(chunk_id: str, *scored: tuple[str, float]) -> tuple[Passage, list]:
     """A passage made of sentences with their similarity to the question."""
     sentences, start = [], 0
     for text, score in scored:
-        sentences.append((start, start + len(text), text, score))
+        sentences.append(Sentence(start, start + len(text), text, score, score))
         start += len(text) + 1
     body = " ".join(text for text, _ in scored)
     return Passage(chunk_id, chunk_id.split("#")[0], "عنوان", body, 0, len(body), 0.5), sentences
@@ -83,3 +83,19 @@ def test_best_sentence_prefers_full_sentences_to_headings():
     evidence = _select([_passage("a#s0c0", heading, full)], evidence_context=0)
     assert best_sentence(evidence)[1][2] == full[0]
     assert best_sentence([]) is None
+
+
+def test_support_is_similarity_not_the_ranking_score():
+    """Abstention thresholds are calibrated on cosine similarity: a sentence
+    ranked first for other reasons (word overlap, its passage's rank) must not
+    change how supported the question looks."""
+    text = "وصل الزعيم الكوري الشمالي كيم جونغ أون إلى روسيا صباح اليوم في زيارة رسمية."
+    passage, _ = _passage("a#s0c0", (text, 0.0))
+    heading = "كيم في روسيا"
+    ranked_high = Sentence(0, len(text), text, 1.4, 0.80)
+    similar_heading = Sentence(len(text) + 1, len(text) + 1 + len(heading), heading, 0.5, 0.95)
+    scores = {passage.chunk_id: [ranked_high, similar_heading]}
+    evidence = select_evidence([passage], scores, Settings())
+    assert support(scores) == 0.80 and best_sentence(evidence)[1].score == 1.4  # headings do not count either
+    assert support({passage.chunk_id: [similar_heading]}) == 0.95  # unless there is nothing else
+    assert support({}) == 0.0

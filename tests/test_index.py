@@ -60,6 +60,15 @@ def assert_consistent(s):
     assert set(chunks) == expected == {r["id"] for r in rows}
     assert {m["parent"] for m in sentences["metadatas"]} == expected
     assert [p.name for p in (s.index_dir / "lexical").iterdir()] == [manifest.lexical.split("/")[-1]]  # old ones gone
+    # The latent terms (rag.latent) hold one row per passage and per sentence of this state, no more.
+    from rag.latent import LatentRows
+
+    latent = LatentRows.load(s.index_dir / manifest.lexical)
+    assert manifest.latent and latent is not None
+    assert set(latent.chunk) == expected and len(latent.chunk) == len(expected)
+    in_chroma = sorted((m["parent"], m["start"]) for m in sentences["metadatas"])
+    assert sorted(zip(latent.sentence_chunk, latent.sentence_start)) == in_chroma
+    assert all(len(idx) > 0 for idx, _ in latent.sentence_terms + latent.chunk_terms)
 
 
 def test_add_change_delete_and_full(small_corpus):

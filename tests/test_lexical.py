@@ -4,12 +4,30 @@ from rag.lexical import (
     LexicalIndex,
     NameLexicon,
     cross_lingual_tokens,
+    index_tokens,
     latin_skeleton,
     light_stem_arabic,
     name_candidates,
     tokenize,
 )
 from rag.text import normalize
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("قتلوا", ["قتلوا", "~قتل"]),  # Snowball strips the verb ending light10 keeps...
+        ("قتل", ["قتل", "~قتل"]),  # ...so the two forms meet in the marked stem
+        ("وصلت", ["صلت", "~وصل"]),  # light10 takes و for "and"; Snowball keeps it
+        ("الحاويات حاوية", ["حاو", "~حاو", "حاو", "~حاو"]),  # light10 meets where Snowball does too
+        ("فلاديفوستوك", ["فلاديفوستوك", "~لاديفوست"]),  # a name stays whole in light10
+        ("في عام 2020", ["عام", "~عام", "2020"]),  # stopwords out; digits are not stemmed
+        ("The minister said 1,000 containers", ["minist", "1", "000", "contain"]),  # English: one Snowball stem
+        ("", []),
+    ],
+)
+def test_index_tokens_carry_both_arabic_stems(text, tokens):
+    assert index_tokens(text) == tokens
 
 
 @pytest.mark.parametrize(
