@@ -63,7 +63,9 @@ def main() -> int:
 
         questions = load_questions(Path(args.queries))
         config = {"embedding": manifest.embedding, "retrieval": settings.retrieval, "llm": "none"}
-        report = run_retrieval_eval(questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k)
+        report = run_retrieval_eval(
+            questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k, lambda q, ps: api.rank_sentences(q, ps, settings)
+        )
         latencies = []
         for _ in range(3):  # more samples for the latency percentiles
             for q in questions:
