@@ -18,10 +18,13 @@ An incremental build carries the rows of unchanged articles over.
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .store import IndexProblem
 
 FILE = "latent.npz"
 Sparse = tuple[np.ndarray, np.ndarray]  # (feature ids, weights)
@@ -90,9 +93,18 @@ class LatentRows:
 
     @classmethod
     def load(cls, folder: Path) -> "LatentRows | None":
+        """The rows saved in `folder`, None when there are none; a damaged file
+        is an IndexProblem that says how to rebuild."""
         path = folder / FILE
         if not path.exists():
             return None
+        try:
+            return cls._read(path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise IndexProblem(f"The latent terms {path} are damaged ({exc}). Rebuild with: rag index --full") from exc
+
+    @classmethod
+    def _read(cls, path: Path) -> "LatentRows":
         with np.load(path) as data:
             return cls(
                 data["sentence_chunk"].tolist(),

@@ -125,9 +125,11 @@ class Retriever:
 
     def _load_latent(self, settings: Settings, manifest: Manifest) -> LatentIndex | None:
         model = latent_model(self.embed_model)
-        rows = LatentRows.load(settings.index_dir / manifest.lexical) if manifest.lexical and model and settings.latent == "on" else None
-        if rows is None:
+        if not (manifest.latent and model and settings.latent == "on"):
             return None
+        rows = LatentRows.load(settings.index_dir / manifest.lexical)
+        if rows is None:
+            raise IndexMissingError("The latent terms of the index are missing. Rebuild with: rag index --full")
         index = LatentIndex(rows, manifest.live_chunks)
         self.latent_query = lru_cache(maxsize=8)(lambda q: index.query_vector(model.latent([q])[0]))
         if isinstance(self._dense, MemoryDense):  # the in-memory path asks for every passage: map ids once

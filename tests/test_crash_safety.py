@@ -157,7 +157,7 @@ def test_queries_during_a_full_rebuild_see_a_whole_index(corpus):
 
 @pytest.mark.parametrize(
     "damage",
-    ["manifest", "lexical", "chroma", "folder"],
+    ["manifest", "lexical", "latent", "chroma", "folder"],
 )
 def test_a_damaged_index_gives_a_clear_message_and_index_full_recovers(corpus, damage):
     import shutil
@@ -169,6 +169,8 @@ def test_a_damaged_index_gives_a_clear_message_and_index_full_recovers(corpus, d
         (corpus.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
     elif damage == "lexical":
         shutil.rmtree(corpus.index_dir / manifest.lexical)
+    elif damage == "latent":
+        (corpus.index_dir / manifest.lexical / "latent.npz").write_bytes(b"PK\x03\x04 not a zip" * 50)
     elif damage == "chroma":
         for path in (corpus.index_dir / "chroma").iterdir():
             if path.is_dir():
