@@ -158,6 +158,7 @@ class LatentIndex:
         self.position = {c: n for n, c in enumerate(self.chunks)}
         keep_s = [n for n, c in enumerate(rows.sentence_chunk) if c in self.position]
         self.sentence_key = [(rows.sentence_chunk[n], rows.sentence_start[n]) for n in keep_s]
+        self.sentence_position = {key: n for n, key in enumerate(self.sentence_key)}
         self._parent = np.array([self.position[rows.sentence_chunk[n]] for n in keep_s], dtype=np.int64)
         self._sentences = _matrix([rows.sentence_terms[n] for n in keep_s], dim)
         self._passages = _matrix([rows.chunk_terms[n] for n in keep_c], dim)

@@ -131,7 +131,9 @@ class Retriever:
         if rows is None:
             raise IndexMissingError("The latent terms of the index are missing. Rebuild with: rag index --full")
         index = LatentIndex(rows, manifest.live_chunks)
-        self.latent_query = lru_cache(maxsize=8)(lambda q: index.query_vector(model.latent([q])[0]))
+        # One pass of the model and one sparse product per question, shared by
+        # passage scoring and sentence ranking.
+        self.latent_scores = lru_cache(maxsize=8)(lambda q: index.scores(index.query_vector(model.latent([q])[0])))
         if isinstance(self._dense, MemoryDense):  # the in-memory path asks for every passage: map ids once
             self._latent_order = np.array([index.position.get(i, -1) for i in self._dense.ids], dtype=np.int64)
         return index
@@ -140,7 +142,7 @@ class Retriever:
         """For dense scoring: ids -> (latent cosine of the best sentence, of the passage)."""
         if self.latent is None or not (weights.latent_sentence or weights.latent_passage):
             return None  # spares the model's second pass over the question
-        best, pooled, _ = self.latent.scores(self.latent_query(question))
+        best, pooled, _ = self.latent_scores(question)
         best, pooled = np.append(best, 0.0), np.append(pooled, 0.0)  # position -1: no latent row
 
         def lookup(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -167,14 +169,15 @@ class Retriever:
         language unless given): {chunk_id: [Sentence, ...]} in text order."""
         weights = weights or self.settings.sentence_weights(detect_language(questions[0]))
         queries = np.asarray([self.embed_query(q) for q in questions], dtype=np.float32)
-        latent = self._sentence_latent(questions) if weights.latent else {}
         # Word overlap with the question asked last: a follow-up's own words
         # ("and how many children?") say what it asks; the joined question
         # would favour the sentence that answered the question before.
         asked = set(self.lexical_query(questions[-1], detect_language(questions[-1]))) if weights.overlap else set()
         rank = {p.chunk_id: n for n, p in enumerate(passages, 1)}
         found: dict[str, list[Sentence]] = {p.chunk_id: [] for p in passages}
-        for s in self._dense.sentences(list(found)):
+        sentences = self._dense.sentences(list(found))
+        latent = self._sentence_latent(questions, [(s["parent"], s["start"]) for s in sentences]) if weights.latent else {}
+        for s in sentences:
             similarity = float(np.mean(queries @ np.asarray(s["vector"], dtype=np.float32)))
             overlap = len(asked & set(index_tokens(s["text"]))) / len(asked) if asked else 0.0
             lat = latent.get((s["parent"], s["start"]), 0.0)
@@ -182,11 +185,14 @@ class Retriever:
             found[s["parent"]].append(Sentence(s["start"], s["end"], s["text"], round(score, 4), similarity))
         return {k: sorted(v) for k, v in found.items()}
 
-    def _sentence_latent(self, questions) -> dict[tuple[str, int], float]:
+    def _sentence_latent(self, questions, keys: list[tuple[str, int]]) -> dict[tuple[str, int], float]:
+        """The latent cosine of these sentences (parent, start), mean over the questions."""
         if self.latent is None:
             return {}
-        mean = np.mean([self.latent.scores(self.latent_query(q))[2] for q in questions], axis=0)
-        return dict(zip(self.latent.sentence_key, mean.tolist()))
+        rows = np.array([self.latent.sentence_position.get(k, -1) for k in keys], dtype=np.int64)
+        found = rows >= 0  # a sentence without a latent row scores 0
+        mean = np.mean([np.where(found, self.latent_scores(q)[2][np.maximum(rows, 0)], 0.0) for q in questions], axis=0)
+        return dict(zip(keys, mean.tolist()))
 
     def ranked_sentences(self, passages: list[Passage], *questions: str, weights: SentenceWeights | None = None) -> list[Sentence]:
         """Every sentence of the passages once (overlapping passages share one),
