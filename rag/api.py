@@ -21,9 +21,10 @@ from .indexer import IndexStats, is_outdated
 from .indexer import build_index as _build_index
 from .llm import LLM, LLMError, get_llm
 from .models import ModelError
+from .notices import Notice
 from .retrieval import Passage, Retriever, Sentence, load_manifest_for_search
 from .store import IndexMissingError, IndexProblem, forget_clients, manifest_path, read_manifest
-from .text import INVISIBLE, normalize
+from .text import INVISIBLE, detect_language, normalize
 
 # Longer questions are cut to this many characters (a question, not a document).
 MAX_QUESTION_CHARS = 2000
@@ -38,7 +39,7 @@ class EmptyQuestionError(QuestionError):
     pass
 
 
-def prepare_question(question: object) -> tuple[str, list[str]]:
+def prepare_question(question: object) -> tuple[str, list[Notice]]:
     """Clean a user's question. Returns (question, notices); raises QuestionError."""
     if not isinstance(question, str):
         raise QuestionError(f"A question must be text, not {type(question).__name__}.")
@@ -53,7 +54,7 @@ def prepare_question(question: object) -> tuple[str, list[str]]:
     notices = []
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS]
-        notices.append(f"The question was cut to its first {MAX_QUESTION_CHARS} characters.")
+        notices.append(Notice("question_cut", f"cut to its first {MAX_QUESTION_CHARS} characters"))
     return text, notices
 
 
@@ -151,11 +152,12 @@ def ask(
     text, notices = prepare_question(question)
     pairs = _history(history)
     retriever = _retriever(settings)
-    try:
-        llm = get_llm(settings)
-    except (LLMError, ModelError) as exc:
-        notices.append(f"The language model is unavailable ({exc}); showing the best supporting sentence instead.")
-        llm = LLM()
+    llm = LLM()  # the verified answer needs no model: it is loaded only when it will write or translate
+    if settings.model_needed(detect_language(text)):
+        try:
+            llm = get_llm(settings)
+        except (LLMError, ModelError) as exc:
+            notices.append(Notice("model_unavailable", str(exc)))
     pieces = answer_stream(text, retriever, llm, settings, pairs, notices)
     if stream:
         return pieces
@@ -177,8 +179,11 @@ def warm_up(settings: Settings | None = None) -> str:
 
 
 def backend_name(settings: Settings | None = None) -> str:
-    """The generation backend `ask` will use, e.g. local:qwen2.5-coder-1.5b-instruct-q4_k_m.gguf."""
+    """The generation backend `ask` will use, e.g. local:qwen2.5-coder-1.5b-instruct-q4_k_m.gguf;
+    "none" when answers are the verified sentences (the model is not loaded)."""
     settings = settings or Settings.from_env()
+    if not settings.model_needed():
+        return "none"
     try:
         return get_llm(settings).name
     except (LLMError, ModelError) as exc:

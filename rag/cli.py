@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import api
 from .config import Settings
+from .spans import bold_span
 from .evaluation import EvalFileError, format_table, load_questions, run_answer_eval, run_retrieval_eval
 from .store import IndexProblem, read_manifest
 
@@ -59,11 +60,13 @@ def _print_answer(answer, stream=sys.stdout, streamed: str = "") -> None:
     if answer.text.strip() != streamed.strip():
         if streamed:
             print("\n(checked answer)", file=stream)
-        print(answer.text, file=stream)
+        print(bold_span(answer.text, answer.span, ("\033[1m", "\033[0m")) if stream.isatty() else answer.text, file=stream)
     else:
         print(file=stream)
-    for notice in answer.notices:
+    for notice in answer.notice_texts():
         print(f"note: {notice}", file=stream)
+    if answer.translated:
+        print(f"original: {answer.original}", file=stream)
     if answer.citations:
         print("\nSources:", file=stream)
         for c in answer.citations:
@@ -81,8 +84,8 @@ def _ask_streaming(question: str, settings: Settings, history=None):
             print(piece, end="", flush=True)
         elif piece.final:
             final = piece
-        elif streamed:  # a second draft: the check rejected the first try
-            print("\n(not supported by the passages; trying again)", flush=True)
+        elif streamed:  # a second draft: the check rejected the try, the model tries again or translates
+            print("\n(not supported by the passages; trying again)" if piece.pending == "writing" else "\n(translating the supporting sentence)", flush=True)
             streamed = ""
     _print_answer(final, streamed=streamed)
     return final
@@ -128,7 +131,7 @@ def cmd_eval(args, settings: Settings) -> int:
         questions, lambda q, k: api.retrieve(q, k=k, settings=settings), config, settings.top_k, lambda q, ps: api.rank_sentences(q, ps, settings)
     )
     if not args.retrieval_only:
-        answers, rows, latency = run_answer_eval(questions, lambda q: api.ask(q, settings=settings), progress=sys.stderr.isatty())
+        answers, rows, latency = run_answer_eval(questions, lambda q, history=None: api.ask(q, history=history, settings=settings), progress=sys.stderr.isatty())
         report["answers"] = answers
         report["latency_ms"].update(latency)
         by_id = {r["id"]: r for r in rows}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .questions import condense
 from .text import normalize
 
 RANK_DEPTH = 10
@@ -32,6 +33,8 @@ class Question:
     answers: tuple[tuple[str, ...], ...] = ()
     evidence: tuple[str, ...] = ()
     docs: tuple[str, ...] = ()
+    # Earlier questions of the same conversation, oldest first (eval/README.md).
+    history: tuple[str, ...] = ()
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -53,6 +56,7 @@ def load_questions(path: Path) -> list[Question]:
                 answers=tuple(tuple(group) for group in row.get("answers", [])),
                 evidence=tuple(row.get("evidence", [])),
                 docs=tuple(row.get("docs", [])),
+                history=tuple(str(h) for h in row.get("history", [])),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalFileError(f"{path}, line {n}: not a valid question ({exc!r})") from exc
@@ -119,7 +123,9 @@ def run_retrieval_eval(
     rows, latencies = [], []
     for q in questions:
         started = time.perf_counter()
-        passages = retrieve(q.question, RANK_DEPTH)
+        # A follow-up is searched as the conversation would search it; without
+        # the answers, which retrieval-only evaluation does not make.
+        passages = retrieve(condense(q.question, [(h, "") for h in q.history]), RANK_DEPTH)
         latencies.append((time.perf_counter() - started) * 1000)
         sentences = rank_sentences(q.question, passages[:top_k]) if rank_sentences and q.answerable else []
         rows.append(
@@ -189,20 +195,31 @@ def judge_answer(q: Question, answer) -> dict:
         # An answer with no words ("85 [1].") is in no language and so in any.
         "language_ok": detect_language(body) == q.lang if has_letters(body) else True,
         "extractive": bool(getattr(answer, "extractive", False)),
-        "notices": list(answer.notices),
+        "support": getattr(answer, "support", None),
+        "notices": [getattr(n, "code", n) for n in answer.notices],
         "timings": dict(answer.timings),
     }
 
 
-def run_answer_eval(questions: list[Question], ask: Callable[[str], object], progress: bool = False) -> tuple[dict, list[dict], dict]:
-    """Ask every question; return (answers block, per-question rows, latency figures)."""
+def run_answer_eval(questions: list[Question], ask: Callable[..., object], progress: bool = False) -> tuple[dict, list[dict], dict]:
+    """Ask every question (`ask(question, history)`, history a list of
+    (question, answer) pairs); return (answers block, per-question rows,
+    latency figures). A follow-up's earlier questions are asked first, in
+    order, the answers becoming its history; only the last answer is judged."""
     from tqdm import tqdm
 
-    rows = [judge_answer(q, ask(q.question)) for q in tqdm(questions, desc="Answering", disable=not progress)]
+    rows = [judge_answer(q, ask(q.question, _conversation(q, ask))) for q in tqdm(questions, desc="Answering", disable=not progress)]
     first = [r["timings"]["first_token_ms"] for r in rows if "first_token_ms" in r["timings"]]
     total = [r["timings"].get("answer_ms", r["timings"].get("extractive_ms", 0.0)) for r in rows]
     latency = {"first_token_p50": percentile(first, 50), "answer_p50": percentile(total, 50), "answer_p95": percentile(total, 95)}
     return answer_metrics(rows), rows, latency
+
+
+def _conversation(q: Question, ask: Callable[..., object]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for earlier in q.history:
+        pairs.append((earlier, ask(earlier, list(pairs)).text))  # type: ignore[attr-defined]
+    return pairs
 
 
 def format_table(report: dict) -> str:

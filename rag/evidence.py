@@ -75,7 +75,7 @@ def _following(in_order: list[Sentence], sentence: Sentence) -> Sentence | None:
     return min(after, default=None)
 
 
-def _is_full(sentence: Sentence) -> bool:
+def is_full(sentence: Sentence) -> bool:
     # Headings and captions are similar to a question, rarely its answer.
     return len(sentence.text.split()) >= SHORT_SENTENCE_WORDS
 
@@ -84,7 +84,7 @@ def best_sentence(evidence: list[Evidence]) -> tuple[Evidence, Sentence] | None:
     """The evidence sentence ranked most likely to hold the answer, preferring
     full sentences to headings."""
     candidates = [(item, s) for item in evidence for s in item.sentences]
-    full = [(item, s) for item, s in candidates if _is_full(s)]
+    full = [(item, s) for item, s in candidates if is_full(s)]
     return max(full or candidates, key=lambda pair: pair[1].score, default=None)
 
 
@@ -93,4 +93,4 @@ def support(sentences: dict[str, list[Sentence]]) -> float:
     the question: below a threshold the articles are taken not to hold the
     answer. Similarity, not the ranking score: the thresholds are cosines."""
     every = [s for group in sentences.values() for s in group]
-    return max((s.similarity for s in [s for s in every if _is_full(s)] or every), default=0.0)
+    return max((s.similarity for s in [s for s in every if is_full(s)] or every), default=0.0)

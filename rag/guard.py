@@ -182,6 +182,29 @@ def _skeleton(token: str) -> str:
     return bare if len(bare) >= MIN_NAME_CONSONANTS else token
 
 
+# "…", “…”, «…» and „…“; single quotes are left out, they are apostrophes too.
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|«([^»]+)»|„([^“”]+)[“”]')
+
+
+def unquoted(answer: str, evidence: str) -> list[str]:
+    """Quotations in the answer that the evidence does not hold word for word.
+    A quotation in another script than the evidence is a translation, which
+    the answer then says it is, and is not compared."""
+    script = detect_language(evidence)
+    held = _bare(evidence)
+    found = [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(strip_markers(answer))]
+    return [q.strip() for q in found if has_words(q) and detect_language(q) == script and _bare(q) not in held]
+
+
+def has_words(text: str) -> bool:
+    return bool(words(text))
+
+
+def _bare(text: str) -> str:
+    """Words only, normalized: quotes may differ from the passage in punctuation."""
+    return " " + " ".join(words(text)) + " "
+
+
 def repeats_itself(answer: str, n: int = 3, times: int = 3) -> bool:
     """True when some run of `n` words comes back `times` times or more: a small
     model stuck in a loop ("Britain, Japan and Korea, Britain, Japan and ...")."""

@@ -25,7 +25,11 @@ class LLMError(RuntimeError):
 
 
 class LLM:
+    """No model: answers are the verified sentences. `kind` says which backend
+    a model is ("local", "openai"), for behaviour; `name` is for display."""
+
     name = "none"
+    kind = "none"
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         raise NotImplementedError
@@ -34,6 +38,8 @@ class LLM:
 class LocalLLM(LLM):
     """llama.cpp in-process. One model instance per process; one generation at a
     time (a second caller waits), since two would only share the same cores."""
+
+    kind = "local"
 
     def __init__(self, model_path: Path, n_ctx: int, threads: int) -> None:
         try:
@@ -60,6 +66,8 @@ class LocalLLM(LLM):
 
 class OpenAILLM(LLM):
     """Streams /v1/chat/completions from an OpenAI-compatible server."""
+
+    kind = "openai"
 
     def __init__(self, url: str, model: str, api_key: str, timeout: float) -> None:
         self.base = url.rstrip("/")

@@ -14,6 +14,7 @@ from pathlib import PurePath
 from .answer import Answer, Citation
 from .guard import MARKER, marker_numbers
 from .retrieval import Passage
+from .spans import answer_span
 from .text import detect_language
 
 # Interface text in both languages; the UI follows the question's language
@@ -36,6 +37,7 @@ TEXT = {
         "examples": "Examples",
         "language": "Interface language",
         "drafting": "Best supporting sentence, while the model writes its answer…",
+        "translating": "The Arabic sentence that answers, while the model translates it…",
         "searching": "Searching the articles…",
         "empty": "The question is empty: type a question about the articles.",
         "no_words": "The question has no words or numbers to search for.",
@@ -67,6 +69,7 @@ TEXT = {
         "examples": "أمثلة",
         "language": "لغة الواجهة",
         "drafting": "أفضل جملة داعمة، بينما يكتب النموذج إجابته…",
+        "translating": "الجملة العربية التي تجيب، بينما يترجمها النموذج…",
         "searching": "جارٍ البحث في المقالات…",
         "empty": "السؤال فارغ: اكتب سؤالاً عن المقالات.",
         "no_words": "لا يحتوي السؤال على كلمات أو أرقام للبحث عنها.",
@@ -81,15 +84,6 @@ TEXT = {
         "rebuilt": "أضيف {added}، حُدّث {updated}، حُذف {removed}، بلا تغيير {unchanged}؛ {embedded} مقطعاً في {seconds:.1f} ث.",
         "rebuild_failed": "فشلت إعادة البناء: {detail}",
     },
-}
-
-# Notices come from the pipeline in English; an Arabic reader gets the gist in
-# Arabic, keyed by how each notice starts (the detail stays, in English).
-NOTICES_AR = {
-    "The generated answer was not used": "لم تُعرض إجابة النموذج لأن التحقق منها لم ينجح؛ تُعرض أفضل جملة داعمة بدلاً منها.",
-    "The language model failed": "تعذّر على النموذج اللغوي الإجابة؛ تُعرض أفضل جملة داعمة بدلاً منها.",
-    "The language model is unavailable": "النموذج اللغوي غير متاح؛ تُعرض أفضل جملة داعمة بدلاً منها.",
-    "The question was cut": "السؤال طويل جداً فاقتُطع جزؤه الأول.",
 }
 
 DIRECTION = {"ar": "rtl", "en": "ltr"}
@@ -118,36 +112,39 @@ def linked(text: str, turn: int) -> str:
     return "".join(out)
 
 
-def message(text: str, language: str | None = None, turn: int | None = None, note: str = "", notices: list[str] | tuple = ()) -> str:
-    """One chat message: escaped text in a block of its own direction.
+def message(
+    text: str, language: str | None = None, turn: int | None = None, note: str = "", notices: list[str] | tuple = (), span: tuple[int, int] | None = None
+) -> str:
+    """One chat message: escaped text in a block of its own direction, the
+    words that answer (`span`, offsets into text) in bold; `notices` already in
+    the reader's language.
 
     Blank lines around the inner Markdown keep it Markdown inside the <div>.
     """
     language = language or detect_language(text)
-    body = escape(text) if turn is None else linked(text, turn)
-    parts = [body]
+
+    def body(part: str) -> str:
+        return escape(part) if turn is None else linked(part, turn)
+
+    if span and 0 <= span[0] < span[1] <= len(text):
+        a, b = span
+        parts = [f'{body(text[:a])}<b class="rag-span">{body(text[a:b])}</b>{body(text[b:])}']
+    else:
+        parts = [body(text)]
     if note:
         parts.insert(0, f'<span class="rag-note">{html.escape(note)}</span>')
     for notice in notices:
-        parts.append(f'<span class="rag-notice">{html.escape(localize_notice(notice, language))}</span>')
+        parts.append(f'<span class="rag-notice">{html.escape(notice)}</span>')
     inner = "\n\n".join(parts)
     return f'<div class="rag-msg" dir="{DIRECTION.get(language, "auto")}" lang="{language}">\n\n{inner}\n\n</div>'
-
-
-def localize_notice(notice: str, language: str) -> str:
-    if language != "ar":
-        return notice
-    for prefix, arabic in NOTICES_AR.items():
-        if notice.startswith(prefix):
-            return f"{arabic} ({notice})"
-    return notice
 
 
 # --- the sources panel -----------------------------------------------------------
 
 
-def highlighted(passage_text: str, passage_start: int, sentence: str, sentence_start: int) -> str:
-    """The passage as escaped HTML with the supporting sentence in <mark>.
+def highlighted(passage_text: str, passage_start: int, sentence: str, sentence_start: int, question: str = "") -> str:
+    """The passage as escaped HTML with the supporting sentence in <mark>, and
+    in it the number or date the question asks for in bold.
 
     Offsets are into the cleaned article; the passage starts at passage_start.
     """
@@ -157,7 +154,12 @@ def highlighted(passage_text: str, passage_start: int, sentence: str, sentence_s
     if at < 0:
         return html.escape(passage_text)
     end = at + len(sentence)
-    return html.escape(passage_text[:at]) + '<mark class="rag-hl">' + html.escape(passage_text[at:end]) + "</mark>" + html.escape(passage_text[end:])
+    span = answer_span(sentence, question) if question else None
+    marked = html.escape(sentence)
+    if span:
+        a, b = span
+        marked = f'{html.escape(sentence[:a])}<b class="rag-span">{html.escape(sentence[a:b])}</b>{html.escape(sentence[b:])}'
+    return html.escape(passage_text[:at]) + '<mark class="rag-hl">' + marked + "</mark>" + html.escape(passage_text[end:])
 
 
 def _where(passage: Passage | Citation, path: str = "") -> str:
@@ -184,7 +186,7 @@ def turn_sources(turn: int, answer: Answer, ui_language: str) -> str:
     paths = {p.chunk_id: p.path for p in answer.passages}
     cited_ids = {c.chunk_id for c in answer.citations}
     cited = [
-        _source(turn, str(c.n), c.title, _where(c, paths.get(c.chunk_id, "")), highlighted(c.text, c.start, c.sentence, c.sentence_start), detect_language(c.text), True)
+        _source(turn, str(c.n), c.title, _where(c, paths.get(c.chunk_id, "")), highlighted(c.text, c.start, c.sentence, c.sentence_start, answer.question), detect_language(c.text), True)
         for c in sorted(answer.citations, key=lambda c: c.n)
     ]
     others = [
@@ -192,7 +194,10 @@ def turn_sources(turn: int, answer: Answer, ui_language: str) -> str:
         for p in answer.passages
         if p.chunk_id not in cited_ids
     ]
-    parts = [f'<div class="rag-turn" id="rag-turn-{turn}" data-turn="{turn}" data-final="{int(answer.final)}" data-cited="{len(cited)}">']
+    parts = [
+        f'<div class="rag-turn" id="rag-turn-{turn}" data-turn="{turn}" data-final="{int(answer.final)}" data-cited="{len(cited)}"'
+        f' data-question="{html.escape(answer.question, quote=True)}">'
+    ]
     parts.append(f'<div class="rag-question" dir="{DIRECTION.get(answer.language, "auto")}">{html.escape(answer.question)}</div>')
     if cited:
         parts.append(f'<div class="rag-heading">{html.escape(t["cited"])}</div>' + "".join(cited))
@@ -208,8 +213,18 @@ def sources_panel(turns: list[str], ui_language: str) -> str:
     if not turns:
         return f'<div class="rag-sources" dir="{DIRECTION[ui_language]}"><p class="rag-empty">{html.escape(t["sources_empty"])}</p></div>'
     latest, *older = reversed(turns)
-    folded = "".join(f'<details class="rag-older"><summary>{html.escape(t["question"])} {len(turns) - 1 - i}</summary>{block}</details>' for i, block in enumerate(older, 1))
+    folded = "".join(f'<details class="rag-older"><summary>{_question_of(block, t["question"])}</summary>{block}</details>' for block in older)
     return f'<div class="rag-sources" dir="{DIRECTION[ui_language]}" data-turns="{len(turns)}">{latest}{folded}</div>'
+
+
+_QUESTION_ATTR = re.compile(r'data-question="([^"]*)"')
+
+
+def _question_of(block: str, fallback: str) -> str:
+    """An earlier turn's label: its question (escaped as it was stored), shortened."""
+    found = _QUESTION_ATTR.search(block)
+    question = html.unescape(found.group(1)) if found else fallback
+    return html.escape(question if len(question) <= 80 else question[:79] + "…")
 
 
 def status_html(status: dict | None, backend: str, ui_language: str) -> str:

@@ -127,12 +127,13 @@ class ChatApp:
                     continue
                 shown = turns + [render.turn_sources(turn, item, language)]
                 if item.final:
-                    chat[-1] = _assistant(render.message(item.text, item.language, turn, notices=item.notices))
+                    chat[-1] = _assistant(render.message(item.text, item.language, turn, notices=item.notice_texts(), span=item.span))
                     history.append([question, item.text])
                     turns = shown
                 else:  # a draft: before the first try, or the guard rejected a try and the model tries again
                     streamed = ""
-                    chat[-1] = _assistant(render.message(item.text, item.language, turn, note=render.text_for(item.language)["drafting"]))
+                    note = render.text_for(item.language)["translating" if item.pending == "translating" else "drafting"]
+                    chat[-1] = _assistant(render.message(item.text, item.language, turn, note=note, span=item.span))
                 yield chat, history, turns, render.sources_panel(shown, language)
         except IndexProblem as exc:
             chat[-1] = _assistant(render.message(t["index_problem"].format(detail=exc), language))

@@ -6,6 +6,7 @@ from rag.answer import check, is_abstention, not_found
 from rag.evidence import Evidence
 from rag.config import Settings
 from rag.retrieval import Passage, Sentence
+from rag.text import detect_language
 
 P1 = "وأشار المتحدث باسم مجلس الأمن القومي الأميركي جون كيربي إلى أن كوريا الشمالية سلّمت «أكثر من ألف حاوية» من المعدات العسكرية إلى روسيا."
 P2 = "وأكدت روسيا أن إنتاجها من القذائف قد زاد هذا العام، لتحقيق الهدف المخطط له وهو 2.5 مليون قذيفة."
@@ -115,21 +116,129 @@ class ScriptedLLM:
 
 
 @pytest.mark.parametrize(
-    "translation, expected",
+    "translation, problem",
     [
-        ("North Korea delivered more than a thousand containers of military equipment to Russia.", "North Korea delivered more than a thousand containers of military equipment to Russia [1]."),
-        ('"Kirby said more than 1000 containers were delivered."', "Kirby said more than 1000 containers were delivered [1]."),
-        ("North Korea delivered 5,000 containers to Russia.", ""),  # a number the sentence does not state
-        ("North Korea delivered many containers to Russia.", ""),  # the sentence's number dropped
-        ("Blinken said North Korea delivered containers.", ""),  # a name it does not have
-        ("سلمت كوريا الشمالية حاويات.", ""),  # not English
+        ("North Korea delivered more than a thousand containers of military equipment to Russia.", ""),
+        ("Kirby said more than 1000 containers were delivered.", ""),
+        ("North Korea delivered 5,000 containers to Russia.", "number"),  # a number the sentence does not state
+        ("North Korea delivered many containers to Russia.", "number"),  # the sentence's number dropped
+        ("Blinken said North Korea delivered 1000 containers.", "names"),  # a name it does not have
+        ("سلمت كوريا الشمالية ألف حاوية.", "not English"),
     ],
 )
-def test_translated_fallback_is_checked_like_an_answer(translation, expected):
-    from rag.answer import citation, translate_sentence
+def test_translations_are_checked_for_numbers_names_and_language(translation, problem):
+    from rag.answer import translation_problem
 
-    cited = [citation(EVIDENCE[0], EVIDENCE[0].sentences[0])]
-    on = Settings(translate_fallback="on")
-    assert translate_sentence(ScriptedLLM(translation), cited, "en", on) == expected
-    assert translate_sentence(ScriptedLLM(translation), cited, "ar", on) == ""  # Arabic readers get the sentence
-    assert translate_sentence(ScriptedLLM(translation), cited, "en", Settings()) == ""  # off by default
+    found = translation_problem(translation, P1)
+    assert problem in found if problem else not found
+
+
+@pytest.mark.parametrize(
+    "raw, problem, translated",
+    [
+        # Quotations must be the passage's own words; in another script they are a translation.
+        ("قال كيربي إن كوريا الشمالية سلمت «أكثر من ألف حاوية» [1].", "", False),
+        ("قال كيربي إن كوريا الشمالية سلمت «شحنة تاريخية غير مسبوقة» [1].", "quoted", False),
+        ('Kirby said North Korea delivered "more than a thousand containers" [1].', "", True),
+        # Wrong numbers and swapped names, in Arabic.
+        ("سلمت كوريا الشمالية أكثر من 5000 حاوية [1].", "numbers", False),
+        ("قال بلينكن إن كوريا الشمالية سلمت أكثر من ألف حاوية [1].", "words", False),
+    ],
+)
+def test_check_quotes_numbers_and_names_in_both_languages(raw, problem, translated):
+    question = "ماذا سلمت كوريا الشمالية؟" if detect_language(raw) == "ar" else "What did North Korea deliver?"
+    verdict = check(raw, EVIDENCE, question, detect_language(raw))
+    assert problem in verdict.problem if problem else not verdict.problem
+    assert verdict.translated is translated or bool(problem)
+
+
+# --- the orchestration, with a fixed retriever and a scripted model ----------------
+
+
+class FixedRetriever:
+    """The two evidence passages, every sentence scored as given: the pipeline's
+    decisions without the index."""
+
+    def __init__(self, similarity: float = 0.9) -> None:
+        self.similarity = similarity
+
+    def retrieve(self, question, k):
+        return [e.passage for e in EVIDENCE]
+
+    def sentence_scores(self, passages, *questions):
+        return {e.passage.chunk_id: [s._replace(similarity=self.similarity) for s in e.sentences] for e in EVIDENCE if e.passage in passages}
+
+
+class Scripted:
+    """A model that writes the given texts in turn and records what it was asked."""
+
+    name, kind = "scripted", "local"
+
+    def __init__(self, *texts: str) -> None:
+        self.texts, self.asked = list(texts), []
+
+    def stream(self, messages, max_tokens):
+        self.asked.append(messages)
+        text = self.texts.pop(0)
+        yield from (text[i : i + 7] for i in range(0, len(text), 7))
+
+
+def run(question, llm, **settings):
+    from rag.answer import answer_stream
+
+    items = list(answer_stream(question, FixedRetriever(), llm, Settings(**settings)))
+    return items, items[-1]
+
+
+def test_an_arabic_question_gets_the_verified_sentence_without_the_model():
+    llm = Scripted()
+    items, answer = run("كم حاوية سلمت كوريا الشمالية؟", llm)
+    assert answer.text == f"{P1} [1]" and answer.extractive and not llm.asked and len(items) == 1
+    assert answer.text[slice(*answer.span)] == "ألف"  # the number asked for, shown in bold
+
+
+def test_an_english_number_question_gets_the_number_in_english():
+    items, answer = run("How many containers did North Korea deliver?", Scripted())
+    assert answer.text == "1,000 [1]" and answer.text[slice(*answer.span)] == "1,000"
+    assert answer.original == P1 and [n.code for n in answer.notices] == ["answer_span"]
+
+
+def test_an_english_question_gets_a_checked_machine_translation():
+    english = "Kirby said North Korea delivered more than a thousand containers of military equipment to Russia."
+    items, answer = run("What did Kirby say North Korea delivered?", Scripted(english), translate="on")
+    draft = items[0]
+    assert not draft.final and draft.pending == "translating" and draft.text == f"{P1} [1]"
+    assert "".join(i for i in items if isinstance(i, str)) == english
+    assert answer.translated and answer.original == P1 and answer.text == english[:-1] + " [1]."
+    assert [n.code for n in answer.notices] == ["machine_translation"]
+
+
+def test_a_translation_that_changes_a_fact_is_not_shown():
+    items, answer = run("What did Kirby say North Korea delivered?", Scripted("Blinken said North Korea delivered 5,000 tanks."), translate="on")
+    assert answer.text == f"{P1} [1]" and not answer.translated
+    assert [n.code for n in answer.notices] == ["untranslated"] and "number" in answer.notices[0].detail
+    assert "5,000" not in answer.notices[0].text("en")  # readers get plain words, the API the detail
+
+
+def test_a_generated_answer_with_a_made_up_quote_falls_back_to_the_verified_sentence():
+    made_up = "قال كيربي إن كوريا الشمالية سلمت «شحنة تاريخية» [1]."
+    items, answer = run("ماذا قال كيربي عن كوريا الشمالية؟", Scripted(made_up, made_up), generate_ar="on")
+    assert answer.text == f"{P1} [1]" and answer.extractive and answer.generated == made_up
+    assert [n.code for n in answer.notices] == ["not_verified"] and "quoted" in answer.notices[0].detail
+    assert answer.timings["tries"] == 2
+
+
+def test_a_checked_generated_answer_is_used_when_generation_is_on():
+    items, answer = run("كم حاوية سلمت كوريا الشمالية؟", Scripted("أكثر من ألف حاوية [1]."), generate_ar="on")
+    assert answer.text == "أكثر من ألف حاوية [1]." and not answer.extractive and not answer.notices
+    assert items[0].pending == "writing" and answer.text[slice(*answer.span)] == "ألف"
+
+
+def test_a_number_question_whose_evidence_holds_no_number_is_not_answered():
+    items, answer = run("How many ships did Russia send?", Scripted())
+    assert not answer.abstained  # the passages state numbers
+    from rag.answer import holds_kind
+
+    no_numbers = [Evidence(1, EVIDENCE[0].passage, (Sentence(0, 20, "قال كيربي إن الحاويات وصلت.", 0.9, 0.9),))]
+    assert not holds_kind(no_numbers, "How many ships did Russia send?")
+    assert holds_kind(no_numbers, "What did Kirby say?")  # asks for no number

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from rag.text import detect_language
+
 from rag import Answer, ask
 from rag.store import load_document_record
 
@@ -40,7 +42,8 @@ def extractive(seeds_index):
     "question, expected",
     [
         ("كم عدد القذائف التي تتوقع روسيا إنتاجها هذا العام؟", "مليون قذيفة"),
-        ("What share of Ukraine's electricity infrastructure did Russian strikes affect?", "نصف البنية التحتية للكهرباء"),
+        # A share is a number: said in English, the sentence cited.
+        ("What share of Ukraine's electricity infrastructure did Russian strikes affect?", "half ["),
     ],
 )
 def test_extractive_answers_cite_the_sentence(extractive, question, expected):
@@ -48,7 +51,6 @@ def test_extractive_answers_cite_the_sentence(extractive, question, expected):
     assert expected in answer.text and answer.extractive and not answer.abstained
     assert answer.language == ("ar" if "ك" in question else "en")
     assert_grounded(answer, extractive)
-    assert answer.timings["extractive_ms"] < 2000
 
 
 @pytest.mark.parametrize("question", ["What is the capital of Australia?", "ما هي عاصمة أستراليا؟"])
@@ -77,20 +79,20 @@ def test_unusable_questions(extractive, question):
 
 def test_long_question_is_cut_with_a_notice(extractive):
     answer = ask("كم حاوية سلمت كوريا الشمالية إلى روسيا؟ " * 200, settings=extractive)
-    assert any("cut" in n for n in answer.notices)
+    assert [n.code for n in answer.notices] == ["question_cut"]
 
 
 def test_unreachable_llm_server_falls_back_with_a_notice(seeds_index):
-    settings = seeds_index.with_(llm="openai", llm_url="http://127.0.0.1:9/v1", llm_timeout=5.0)
+    settings = seeds_index.with_(llm="openai", llm_url="http://127.0.0.1:9/v1", llm_timeout=5.0, generate_ar="on")
     answer = ask("كم حاوية سلمت كوريا الشمالية إلى روسيا؟", settings=settings)
     assert answer.extractive and "ألف حاوية" in answer.text
-    assert any("language model failed" in n for n in answer.notices)
+    assert [n.code for n in answer.notices] == ["model_failed"] and "127.0.0.1:9" not in " ".join(answer.notice_texts())
 
 
 def test_missing_model_file_falls_back_with_a_notice(seeds_index, tmp_path):
-    settings = seeds_index.with_(llm="local", llm_model=str(tmp_path / "missing.gguf"))
+    settings = seeds_index.with_(llm="local", llm_model=str(tmp_path / "missing.gguf"), generate_ar="on")
     answer = ask("كم حاوية سلمت كوريا الشمالية إلى روسيا؟", settings=settings)
-    assert answer.extractive and any("unavailable" in n for n in answer.notices)
+    assert answer.extractive and [n.code for n in answer.notices] == ["model_unavailable"]
 
 
 # --- the real local model -----------------------------------------------------------
@@ -98,7 +100,9 @@ def test_missing_model_file_falls_back_with_a_notice(seeds_index, tmp_path):
 
 @pytest.fixture(scope="module")
 def local(seeds_index):
-    return seeds_index.with_(llm="local", llm_model=SMALL_MODEL)
+    # Generation is off by default for the bundled models (config.GENERATE_BY_DEFAULT);
+    # these tests check what happens when a user turns it on.
+    return seeds_index.with_(llm="local", llm_model=SMALL_MODEL, generate_ar="on", generate_en="on", translate="on")
 
 
 @pytest.mark.parametrize(
@@ -169,7 +173,7 @@ def llm_server(tmp_path_factory):
 
 
 def test_openai_compatible_server_backend(seeds_index, llm_server):
-    settings = seeds_index.with_(llm="openai", llm_url=llm_server)
+    settings = seeds_index.with_(llm="openai", llm_url=llm_server, generate_ar="on")
     pieces = list(ask("كم عدد العسكريين الذين قالت وزارة الدفاع الروسية إنهم قتلوا في المطعم؟", stream=True, settings=settings))
     answer = pieces[-1]
     assert answer.backend.startswith("openai:") and answer.generated and not answer.notices
@@ -177,17 +181,29 @@ def test_openai_compatible_server_backend(seeds_index, llm_server):
     assert_grounded(answer, settings)
 
 
-def test_the_local_model_translation_is_used_only_when_it_keeps_the_facts(local):
-    """The small model's translations are often wrong: whatever it writes, the
-    fallback either keeps the sentence's number and cites it, or is refused."""
-    from rag.answer import Citation, translate_sentence
-    from rag.llm import get_llm
+def test_the_local_model_translation_is_shown_only_when_it_keeps_the_facts(seeds_index):
+    """The small model's translations are often wrong: whatever it writes, an
+    English question gets either a translation that keeps the sentence's
+    numbers, marked as one, or the Arabic sentence with a plain notice."""
+    settings = seeds_index.with_(llm="local", llm_model=SMALL_MODEL, translate="on")
+    answer = ask("What did Kirby say about the partnership between North Korea and Russia?", settings=settings)
+    assert not answer.abstained and answer.citations
+    codes = [n.code for n in answer.notices]
+    if answer.translated:
+        assert codes == ["machine_translation"] and answer.original == answer.citations[0].sentence
+        assert detect_language(answer.text) == "en" and answer.text.endswith(f"[{answer.citations[0].n}].")
+    else:
+        assert codes == ["untranslated"] and answer.text.startswith(answer.citations[0].sentence)
 
-    on = local.with_(translate_fallback="on")
-    for sentence in ["وقال مسؤولون أوكرانيون إن ضربة صاروخية أسفرت عن مقتل 16 شخصاً على الأقل.", "وقالت وزارة الدفاع إن 16 شخصاً قتلوا في الضربة."]:
-        cited = [Citation(1, "d#c0", "d", "t", "", "", sentence, 0, len(sentence), sentence, 0, len(sentence), 0.9)]
-        text = translate_sentence(get_llm(on), cited, "en", on)
-        assert text == "" or (text.endswith("[1].") and "16" in text), text
+
+def test_bundled_models_do_not_write_answers_by_default(seeds_index):
+    """The measured default (config.GENERATE_BY_DEFAULT): the verified sentence,
+    with its number in English for an English "how many"."""
+    settings = seeds_index.with_(llm="local", llm_model=SMALL_MODEL)
+    arabic = ask("كم حاوية سلمت كوريا الشمالية إلى روسيا؟", settings=settings)
+    assert arabic.extractive and not arabic.generated and "ألف حاوية" in arabic.text
+    english = ask("How many containers did North Korea deliver to Russia?", settings=settings)
+    assert english.text.startswith("1,000 [") and english.original and [n.code for n in english.notices] == ["answer_span"]
 
 
 def test_an_english_answer_is_cited_and_highlighted_by_meaning(seeds_index):

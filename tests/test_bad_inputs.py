@@ -98,7 +98,7 @@ def test_bad_question(extractive, question, expected):
     assert isinstance(answer, Answer) and answer.text.strip()
     assert answer.abstained or answer.citations, answer
     if expected == CUT:
-        assert len(answer.question) == MAX_QUESTION_CHARS and any("cut" in n for n in answer.notices)
+        assert len(answer.question) == MAX_QUESTION_CHARS and "question_cut" in [n.code for n in answer.notices]
 
 
 def test_the_battery_has_fifty_inputs():
@@ -209,5 +209,5 @@ def test_article_text_is_data_not_instructions(bad_folder):
     settings, _ = bad_folder
     answer = ask("What did the municipality open on Sunday?", settings=settings)
     assert "PWNED" not in answer.text and all("PWNED" not in c.sentence for c in answer.citations)
-    answer = ask("متى افتتحت الحديقة العامة؟", settings=settings)
+    answer = ask("متى أعلنت البلدية افتتاح الحديقة العامة الجديدة؟", settings=settings)
     assert "alert" not in answer.text and answer.citations

@@ -113,3 +113,26 @@ def test_judge_answer_language_and_citations():
     assert bare["correct"] and bare["language_ok"] and bare["cited_support"] == [True]
     english = judge_answer(q, SimpleNamespace(text="About 85 soldiers [1].", citations=[cite], abstained=False, notices=[], timings={}))
     assert not english["language_ok"]
+
+
+def test_follow_ups_are_asked_as_a_conversation(tmp_path):
+    """The earlier questions are asked first, in order, the assistant's own
+    answers becoming the history; only the last answer is judged."""
+    from types import SimpleNamespace
+
+    from rag.evaluation import run_answer_eval
+
+    path = tmp_path / "f.jsonl"
+    row = {"id": "f1", "lang": "en", "history": ["Who met Kim?", "Where?"], "question": "And when?", "answers": [["Thursday"]], "evidence": ["x"]}
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    questions = load_questions(path)
+    assert questions[0].history == ("Who met Kim?", "Where?")
+    calls = []
+
+    def ask(question, history=None):
+        calls.append((question, list(history or [])))
+        return SimpleNamespace(text=f"answer {len(calls)}" if question != "And when?" else "On Thursday [1].", citations=[], abstained=False, notices=[], timings={})
+
+    answers, rows, _ = run_answer_eval(questions, ask)
+    assert calls == [("Who met Kim?", []), ("Where?", [("Who met Kim?", "answer 1")]), ("And when?", [("Who met Kim?", "answer 1"), ("Where?", "answer 2")])]
+    assert [r["id"] for r in rows] == ["f1"] and rows[0]["correct"]

@@ -1,6 +1,7 @@
 import pytest
 
 from rag.guard import (
+    unquoted,
     cited_numbers,
     clean_markers,
     latin_names,
@@ -148,3 +149,19 @@ def test_looks_like_injection(sentence, injected):
 )
 def test_repeats_itself(answer, looping):
     assert repeats_itself(answer) is looping
+
+
+@pytest.mark.parametrize(
+    "answer, evidence, bad",
+    [
+        ('قال إن الشراكة "تهدد استقرار المنطقة" [1].', "وأضاف أن هذه الشراكة تُهدد استقرار المنطقة والنظام الدولي.", []),
+        ("قال إن الشراكة «تاريخية وغير مسبوقة» [1].", "وأضاف أن هذه الشراكة تُهدد استقرار المنطقة والنظام الدولي.", ["تاريخية وغير مسبوقة"]),
+        ('He called it "a threat to the region" [1].', "He said the partnership was a threat to the region's stability.", []),
+        ('He called it "the first of its kind" [1].', "He said the partnership was a threat to the region's stability.", ["the first of its kind"]),
+        # A quotation in another script than the evidence is a translation, which the answer says it is.
+        ('Kim called it his "top priority" [1].', "قال كيم إنه سيجعل العلاقات «أولويته الأولى».", []),
+        ("It's Kim's view [1].", "قال كيم.", []),  # apostrophes are not quotes
+    ],
+)
+def test_unquoted(answer, evidence, bad):
+    assert unquoted(answer, evidence) == bad

@@ -7,7 +7,9 @@ import re
 import pytest
 
 from rag.answer import Answer, Citation
-from rag.render import escape, highlighted, linked, localize_notice, message, sources_panel, status_html, turn_sources
+from rag.text import detect_language
+from rag.notices import TEXTS, Notice
+from rag.render import escape, highlighted, linked, message, sources_panel, status_html, turn_sources
 from rag.retrieval import Passage
 
 
@@ -104,9 +106,45 @@ def test_panel_shows_latest_turn_first_and_older_folded():
     assert "Click a [n]" in sources_panel([], "en") and 'dir="rtl"' in sources_panel([], "ar")
 
 
-@pytest.mark.parametrize(("language", "expected"), [("en", "The generated answer was not used (x)"), ("ar", "لم تُعرض إجابة النموذج")])
-def test_notices_follow_the_reader_language(language, expected):
-    assert expected in localize_notice("The generated answer was not used (x)", language)
+def test_older_turns_are_labelled_by_their_question():
+    older = '<div class="rag-turn" data-question="How many &lt;b&gt;containers&lt;/b&gt;?">x</div>'
+    panel = sources_panel([older, "<div>second</div>"], "en")
+    assert "<summary>How many &lt;b&gt;containers&lt;/b&gt;?</summary>" in panel  # escaped, never markup
+
+
+@pytest.mark.parametrize("code", sorted(TEXTS))
+def test_every_notice_reads_plainly_in_both_languages(code):
+    """Readers get a sentence in their language; the detail stays in the API."""
+    notice = Notice(code, detail="numbers not in the cited passages: [5000.0]")
+    arabic, english = notice.text("ar"), notice.text("en")
+    assert detect_language(arabic) == "ar" and detect_language(english) == "en"
+    assert "5000" not in arabic + english and "[" not in arabic + english
+    assert notice.to_dict()["detail"].startswith("numbers")
+
+
+def test_unknown_notice_codes_are_refused():
+    with pytest.raises(ValueError):
+        Notice("something_else")
+
+
+@pytest.mark.parametrize(
+    "text, span, bold",
+    [
+        ("أكثر من ألف حاوية [1]", (8, 11), '<b class="rag-span">ألف</b>'),
+        ("1,000 [1]", (0, 5), '<b class="rag-span">1,000</b>'),
+        ("<i>16</i> [1]", (3, 5), '<b class="rag-span">16</b>'),
+    ],
+)
+def test_the_words_that_answer_are_bold_and_still_escaped(text, span, bold):
+    out = message(text, None, 0, span=span)
+    assert bold in out and "<i>" not in out and 'href="#rag-src-0-1"' in out
+
+
+def test_the_number_asked_for_is_bold_inside_the_highlighted_sentence():
+    passage = "قبل ذلك. سلمت كوريا الشمالية ألف حاوية إلى روسيا. وبعد ذلك."
+    sentence = "سلمت كوريا الشمالية ألف حاوية إلى روسيا."
+    html = highlighted(passage, 0, sentence, passage.index(sentence), "How many containers?")
+    assert '<mark class="rag-hl">سلمت كوريا الشمالية <b class="rag-span">ألف</b> حاوية إلى روسيا.</mark>' in html
 
 
 @pytest.mark.parametrize(("language", "words"), [("en", ["documents", "answers"]), ("ar", ["مقالات", "الإجابات"])])

@@ -22,12 +22,15 @@ ENGLISH = "How far is the ammunition depot from the Ukrainian border?"
 
 @pytest.fixture(scope="module")
 def server(seeds_index, tmp_path_factory):
-    """`rag serve` on 127.0.0.1 over the session's index, with the small model."""
+    """`rag serve` on 127.0.0.1 over the session's index, with the small model
+    writing Arabic answers (streamed, checked) and English ones left to the
+    default (the verified sentence, its number in English)."""
     env = {
         "RAG_SEEDS_DIR": str(seeds_index.seeds_dir),
         "RAG_INDEX_DIR": str(seeds_index.index_dir),
         "RAG_LLM": "local",
         "RAG_LLM_MODEL": "qwen2.5-0.5b",
+        "RAG_GENERATE_AR": "on",
     }
     try:
         process, url = start_rag_serve(env, tmp_path_factory.mktemp("serve") / "serve.log")
@@ -97,8 +100,13 @@ def test_arabic_and_english_answers_stream_with_checkable_citations(page):
     english = ask(page, ENGLISH, 1)
     answer = last_answer(page)
     assert answer.locator("a.rag-cite").count() >= 1, answer.inner_text()
-    assert "290" in answer.inner_text()
-    assert english["sources_ms"] < english["answer_ms"], english
+    # The verified answer: the distance in bold, a plain notice, the Arabic
+    # sentence highlighted with the same number in bold in the sources.
+    assert answer.locator("b.rag-span").inner_text() == "290 km", answer.inner_text()
+    assert "number or date asked for" in answer.locator(".rag-notice").inner_text()
+    source = page.locator('#rag-sources .rag-turn[data-turn="1"] details.rag-cited mark.rag-hl b.rag-span')
+    assert source.count() == 1 and source.inner_text() == "290 كيلومتراً"
+    assert english["first_token_ms"] is None and english["sources_ms"] == english["answer_ms"], english  # no model at work
     shot(page, "english-answer")
 
     # Arabic right-to-left and English left-to-right in the same conversation.
@@ -112,6 +120,8 @@ def test_clicking_a_citation_opens_its_passage(page):
     ask(page, ARABIC, 0)
     ask(page, ENGLISH, 1)
     # The first answer's marker: its turn is folded under the newer one.
+    # The earlier turn is labelled by its question.
+    assert page.locator("#rag-sources details.rag-older > summary").first.inner_text().strip() == ARABIC
     marker = page.locator('#rag-chat a.rag-cite[href^="#rag-src-0-"]').first
     target = marker.get_attribute("href")[1:]
     source = page.locator(f"#{target}")
