@@ -1,15 +1,28 @@
-"""Answer benchmark: every generation backend, and llama-index's CitationQueryEngine,
-on one question file in one run.
+"""Answer benchmark: the verified-sentence floor against every way a model may
+write, on the news and the xquad-dev question sets, in one run.
 
-    .venv/bin/python benchmarks/bench_answers.py [--questions eval/dev.jsonl]
-        [--rows none,local-0.5b,local-1.5b,citation-engine] [--out benchmarks/results/answers.json]
+    .venv/bin/python benchmarks/bench_answers.py
+        [--rows verified,default,local-1.5b-translate,local-1.5b-generate]
+        [--out benchmarks/results/answers.json]
 
-Each row: the answers block of `rag eval` (accuracy, citation precision and
-coverage, language match per language; abstention accuracy, false abstention),
-latency (extractive answer, first token, full answer) and the process's peak
-memory so far. CitationQueryEngine gets the same retriever (our hybrid search,
-top_k passages) and the same model (the bundled 1.5B Qwen through
-llama-cpp-python) as our pipeline; only the prompting and the checking differ.
+Sets (each over its own articles, indexed once per run):
+  news   eval/dev.jsonl, eval/followups-dev.jsonl, eval/own/followups.jsonl,
+         eval/own/unanswerable-news.jsonl                      (seeds/)
+  xquad  eval/xquad-dev/answers_sample.jsonl, eval/own/unanswerable-xquad.jsonl
+                                                               (eval/xquad-dev/seeds/)
+Rows: "verified" (RAG_LLM=none: the best sentence, its number or date in
+English for English questions), "default" (the shipped settings, bundled 1.5B),
+"local-1.5b-translate" (the model translates the verified sentence for English
+questions), "local-1.5b-generate" (the model writes every answer, checked, and
+translates when it fails), the same for the 0.5B, llama-index's
+CitationQueryEngine over our retriever and the 1.5B ("citation-engine"), and
+"openai-translate" / "openai-generate" for the server at RAG_LLM_URL.
+
+Each row gives the answers block of `rag eval` per group of files (news dev,
+follow-ups, xquad sample, unanswerable), the latency, and per question the
+answer and the support (closest sentence's cosine) that the abstention
+thresholds are fitted on (benchmarks/fit_abstention.py). The row that wins
+sets config.GENERATE_BY_DEFAULT.
 """
 
 from __future__ import annotations
@@ -29,7 +42,23 @@ sys.path.insert(0, str(ROOT))
 
 from rag import api  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.evaluation import load_questions, percentile, run_answer_eval  # noqa: E402
+from rag.evaluation import answer_metrics, load_questions, percentile, run_answer_eval  # noqa: E402
+
+EVAL = ROOT / "eval"
+SETS = {
+    "news": (
+        ROOT / "seeds",
+        {
+            "dev": [EVAL / "dev.jsonl"],
+            "followups": [EVAL / "followups-dev.jsonl", EVAL / "own" / "followups.jsonl"],
+            "unanswerable": [EVAL / "own" / "unanswerable-news.jsonl"],
+        },
+    ),
+    "xquad": (
+        EVAL / "xquad-dev" / "seeds",
+        {"sample": [EVAL / "xquad-dev" / "answers_sample.jsonl"], "unanswerable": [EVAL / "own" / "unanswerable-xquad.jsonl"]},
+    ),
+}
 
 
 @dataclass
@@ -81,7 +110,7 @@ def citation_engine(settings: Settings):
 
     engine = CitationQueryEngine.from_args(index=None, retriever=OurRetriever(), llm=LocalCompletion(), citation_chunk_size=1024)
 
-    def ask(question: str) -> _EngineAnswer:
+    def ask(question: str, history=None) -> _EngineAnswer:
         started = time.perf_counter()
         response = engine.query(question)
         text = str(response.response or "")
@@ -93,56 +122,78 @@ def citation_engine(settings: Settings):
     return ask
 
 
-def run_row(name: str, questions, ask) -> dict:
+def run_row(name: str, groups: dict[str, list], ask) -> dict:
     started = time.perf_counter()
-    answers, rows, latency = run_answer_eval(questions, ask, progress=True)
+    questions = [q for group in groups.values() for q in group]
+    _, rows, latency = run_answer_eval(questions, ask, progress=True)
+    by_id = {r["id"]: r for r in rows}
     extractive = [r["timings"]["extractive_ms"] for r in rows if "extractive_ms" in r["timings"]]
     return {
         "backend": name,
-        "answers": answers,
+        "answers": {group: answer_metrics([by_id[q.id] for q in qs]) for group, qs in groups.items()},
         "latency_ms": {**latency, "extractive_p50": percentile(extractive, 50)},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "seconds": round(time.perf_counter() - started, 1),
         "per_question": [
-            {**{k: r[k] for k in ("id", "answer", "cited", "cited_support", "abstained", "correct", "extractive")}, "tries": r["timings"].get("tries", 0)} for r in rows
+            {**{k: r[k] for k in ("id", "lang", "answerable", "answer", "cited", "cited_support", "abstained", "correct", "extractive", "notices", "support")}, "tries": r["timings"].get("tries", 0)}
+            for r in rows
         ],
     }
 
 
+ROWS = {
+    "verified": dict(llm="none"),
+    "default": dict(),
+    "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", translate="on", generate_ar="off", generate_en="off"),
+    "local-1.5b-generate": dict(llm="local", llm_model="qwen2.5-1.5b", translate="on", generate_ar="on", generate_en="on"),
+    "local-0.5b-generate": dict(llm="local", llm_model="qwen2.5-0.5b", translate="on", generate_ar="on", generate_en="on"),
+    "citation-engine": dict(llm="local", llm_model="qwen2.5-1.5b"),
+    # Your server (RAG_LLM_URL, RAG_LLM_MODEL): measure it before turning generation on.
+    "openai-translate": dict(llm="openai", translate="on", generate_ar="off", generate_en="off"),
+    "openai-generate": dict(llm="openai", translate="on", generate_ar="on", generate_en="on"),
+}
+
+
+def _line(name: str, row: dict) -> str:
+    parts = []
+    for group, a in row["answers"].items():
+        if group.endswith("unanswerable"):
+            parts.append(f"{group} abst {a['abstention_accuracy']:.2f}")
+        else:
+            parts.append(
+                f"{group} acc {a['ar']['answer_accuracy']:.2f}/{a['en']['answer_accuracy']:.2f} lang {a['ar']['language_match']:.2f}/{a['en']['language_match']:.2f}"
+                f" cit {a['all']['citation_precision']:.2f} false-abst {a['false_abstention']:.2f}"
+            )
+    lat = row["latency_ms"]
+    return f"{name:22} " + " | ".join(parts) + f" | answer p50 {lat['answer_p50']:.0f} p95 {lat['answer_p95']:.0f} ms"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", default=str(ROOT / "eval" / "dev.jsonl"))
-    parser.add_argument("--rows", default="none,local-0.5b,local-1.5b,citation-engine")
+    parser.add_argument("--rows", default="verified,default,local-1.5b-translate,local-1.5b-generate")
+    parser.add_argument("--sets", default="news,xquad")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "answers.json"))
     args = parser.parse_args()
-    questions = load_questions(Path(args.questions))
 
-    results = []
+    results: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        shutil.copytree(ROOT / "seeds", tmp / "seeds")
-        base = Settings.from_env(home=tmp, seeds_dir=tmp / "seeds", index_dir=tmp / "index")
-        api.build_index(settings=base)
-        rows = {
-            "none": lambda: (base.with_(llm="none"), None),
-            "local-0.5b": lambda: (base.with_(llm="local", llm_model="qwen2.5-0.5b"), None),
-            "local-1.5b": lambda: (base.with_(llm="local", llm_model="qwen2.5-1.5b"), None),
-            "citation-engine": lambda: (base.with_(llm="local", llm_model="qwen2.5-1.5b"), "engine"),
-        }
-        for name in args.rows.split(","):
-            settings, kind = rows[name]()
-            ask = citation_engine(settings) if kind == "engine" else (lambda q, s=settings: api.ask(q, settings=s))
-            ask(questions[0].question)  # load the model and warm its prompt cache, not timed
-            results.append(run_row(name, questions, ask))
-            a, lat = results[-1]["answers"], results[-1]["latency_ms"]
-            print(
-                f"{name:16} acc ar {a['ar']['answer_accuracy']:.2f} en {a['en']['answer_accuracy']:.2f} | "
-                f"cit.prec {a['all']['citation_precision']:.2f} cov {a['all']['citation_coverage']:.2f} | "
-                f"lang {a['all']['language_match']:.2f} | abst {a['abstention_accuracy']:.2f} false {a['false_abstention']:.2f} | "
-                f"first {lat['first_token_p50']:.0f} ms, answer p50 {lat['answer_p50']:.0f} p95 {lat['answer_p95']:.0f} ms",
-                flush=True,
-            )
-    out = {"questions": len(questions), "file": Path(args.questions).name, "time": time.strftime("%Y-%m-%d"), "rows": results}
+        for set_name in args.sets.split(","):
+            seeds, files = SETS[set_name]
+            groups = {f"{set_name}-{group}": [q for path in paths for q in load_questions(path)] for group, paths in files.items()}
+            shutil.copytree(seeds, Path(tmp) / set_name / "seeds")
+            base = Settings.from_env(home=Path(tmp) / set_name, seeds_dir=Path(tmp) / set_name / "seeds", index_dir=Path(tmp) / set_name / "index")
+            api.build_index(settings=base, progress=True)
+            for name in args.rows.split(","):
+                settings = base.with_(**ROWS[name])
+                ask = citation_engine(settings) if name == "citation-engine" else (lambda q, history=None, s=settings: api.ask(q, history=history, settings=s))
+                ask(next(iter(groups.values()))[0].question)  # load the model and warm its prompt cache, not timed
+                results.setdefault(name, []).append(run_row(name, groups, ask))
+                print(_line(name, results[name][-1]), flush=True)
+    rows = [{"backend": name, **{k: v for part in parts for k, v in part.items() if k != "backend" and not isinstance(v, (dict, list))},
+             "answers": {g: a for part in parts for g, a in part["answers"].items()},
+             "latency_ms": {part_set: part["latency_ms"] for part_set, part in zip(args.sets.split(","), parts)},
+             "per_question": [q for part in parts for q in part["per_question"]]} for name, parts in results.items()]
+    out = {"time": time.strftime("%Y-%m-%d"), "sets": {k: {g: [str(p.relative_to(ROOT)) for p in ps] for g, ps in v[1].items()} for k, v in SETS.items()}, "rows": rows}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0
