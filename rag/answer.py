@@ -335,6 +335,8 @@ def answer_stream(
                 result.text, result.citations, result.abstained = verdict.text, verdict.citations, verdict.abstained
                 result.extractive, result.translated, result.span = False, verdict.translated, answer_span(verdict.text, question)
                 result.original = verdict.citations[0].sentence if verdict.translated and verdict.citations else ""
+                if verdict.translated:
+                    notices.append(Notice("machine_translation"))
                 yield _done(result, timings, started)
                 return
             problems.append(verdict.problem)
@@ -342,13 +344,15 @@ def answer_stream(
             notices.append(Notice("not_verified", "; then ".join(problems)))
     if can_translate:
         yield replace(draft, pending="translating", notices=list(notices))
-        translation = yield from _translate(llm, verified, question, settings, timings, started)
+        translation = yield from _translate(llm, verified, settings, timings, started)
         if translation:
             result.text, result.translated, result.original = translation, True, verified.text
             result.span = answer_span(translation, question)
             notices.append(Notice("machine_translation"))
         else:
             notices.append(Notice("untranslated", str(timings.pop("error", "the translation did not keep the sentence's numbers and names"))))
+    elif needs_translation:  # the model's own answer was refused, and it does not translate
+        notices.append(Notice("untranslated", "translation off for this backend"))
     yield _done(result, timings, started)
 
 
@@ -436,10 +440,10 @@ def _pieces(llm: LLM, messages: list[dict], settings: Settings, timings: dict, s
     return "".join(pieces)
 
 
-def _translate(llm: LLM, verified: Verified, question: str, settings: Settings, timings: dict, started: float) -> Generator[str, None, str]:
+def _translate(llm: LLM, verified: Verified, settings: Settings, timings: dict, started: float) -> Generator[str, None, str]:
     """The verified sentence in English, cited; "" when the model failed or the
     translation changed the facts (see translation_problem)."""
-    raw = yield from _pieces(llm, translation_messages(verified.text, question), settings, timings, started)
+    raw = yield from _pieces(llm, translation_messages(verified.text), settings, timings, started)
     if raw is None:
         return ""
     text = strip_markers(" ".join(raw.split())).strip().strip('"').strip()
@@ -449,17 +453,17 @@ def _translate(llm: LLM, verified: Verified, question: str, settings: Settings, 
     return f"{text.rstrip(' .')} [{verified.evidence.n}]."
 
 
-def translation_messages(sentence: str, question: str) -> list[dict]:
+def translation_messages(sentence: str) -> list[dict]:
     """The translation prompt: rules and two worked examples (a fixed prefix
-    the model keeps cached), then the reader's question, for the spelling of
-    names, and the sentence."""
+    the model keeps cached), then the sentence. The reader's question is not
+    shown: with it, the bundled model answered the question instead."""
     messages = [{"role": "system", "content": prompt("translate.txt")}]
     for turn in json.loads(prompt("translate_examples.json"))["turns"]:
-        messages += [{"role": "user", "content": _translation_request(turn["arabic"], turn["question"])}, {"role": "assistant", "content": turn["english"]}]
-    return messages + [{"role": "user", "content": _translation_request(sentence, question)}]
+        messages += [{"role": "user", "content": _translation_request(turn["arabic"])}, {"role": "assistant", "content": turn["english"]}]
+    return messages + [{"role": "user", "content": _translation_request(sentence)}]
 
 
-def _translation_request(sentence: str, question: str) -> str:
+def _translation_request(sentence: str) -> str:
     return f"Arabic: {sentence}\nEnglish:"
 
 

@@ -139,7 +139,8 @@ def test_translations_are_checked_for_numbers_names_and_language(translation, pr
         # Quotations must be the passage's own words; in another script they are a translation.
         ("قال كيربي إن كوريا الشمالية سلمت «أكثر من ألف حاوية» [1].", "", False),
         ("قال كيربي إن كوريا الشمالية سلمت «شحنة تاريخية غير مسبوقة» [1].", "quoted", False),
-        ('Kirby said North Korea delivered "more than a thousand containers" [1].', "", True),
+        ('Kirby said North Korea delivered "more than a thousand containers" [1].', "quoted", False),
+        ("Kirby said North Korea delivered more than a thousand containers [1].", "", True),
         # Wrong numbers and swapped names, in Arabic.
         ("سلمت كوريا الشمالية أكثر من 5000 حاوية [1].", "numbers", False),
         ("قال بلينكن إن كوريا الشمالية سلمت أكثر من ألف حاوية [1].", "words", False),
@@ -242,3 +243,9 @@ def test_a_number_question_whose_evidence_holds_no_number_is_not_answered():
     no_numbers = [Evidence(1, EVIDENCE[0].passage, (Sentence(0, 20, "قال كيربي إن الحاويات وصلت.", 0.9, 0.9),))]
     assert not holds_kind(no_numbers, "How many ships did Russia send?")
     assert holds_kind(no_numbers, "What did Kirby say?")  # asks for no number
+
+
+def test_a_refused_english_answer_without_translation_says_so_plainly():
+    made_up = 'Kirby called it "a historic shipment" [1].'
+    items, answer = run("What did Kirby say about North Korea?", Scripted(made_up, made_up), generate_en="on", translate="off")
+    assert answer.text == f"{P1} [1]" and [n.code for n in answer.notices] == ["not_verified", "untranslated"]

@@ -158,8 +158,8 @@ def test_repeats_itself(answer, looping):
         ("قال إن الشراكة «تاريخية وغير مسبوقة» [1].", "وأضاف أن هذه الشراكة تُهدد استقرار المنطقة والنظام الدولي.", ["تاريخية وغير مسبوقة"]),
         ('He called it "a threat to the region" [1].', "He said the partnership was a threat to the region's stability.", []),
         ('He called it "the first of its kind" [1].', "He said the partnership was a threat to the region's stability.", ["the first of its kind"]),
-        # A quotation in another script than the evidence is a translation, which the answer says it is.
-        ('Kim called it his "top priority" [1].', "قال كيم إنه سيجعل العلاقات «أولويته الأولى».", []),
+        # A quotation in another script is a model's translation presented as someone's words: unverifiable.
+        ('Kim called it his "top priority" [1].', "قال كيم إنه سيجعل العلاقات «أولويته الأولى».", ["top priority"]),
         ("It's Kim's view [1].", "قال كيم.", []),  # apostrophes are not quotes
     ],
 )
