@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -37,7 +38,15 @@ from .retrieval import Passage, Retriever, Sentence
 from .spans import PATTERNS, answer_span, candidates, english_span
 from .text import detect_language, has_letters, normalize
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+def _prompts_dir() -> Path:
+    """The checkout's prompts/ (edited in place), else the copy an installed
+    wheel puts under its prefix (pyproject.toml, [tool.setuptools.data-files])."""
+    checkout = Path(__file__).resolve().parent.parent / "prompts"
+    installed = Path(sys.prefix) / "share" / "rag-news" / "prompts"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
+
+
+PROMPTS = _prompts_dir()
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}
 
 
