@@ -333,9 +333,10 @@ def answer_stream(
         problems: list[str] = []
         for shown in tries:
             yield replace(draft)  # (re)starts the text pieces
-            generated = yield from _pieces(llm, build_messages(shown, question, language, previous), settings, timings, started)
-            if generated is None:
-                notices.append(Notice("model_failed", str(timings.pop("error", ""))))
+            try:
+                generated = yield from _pieces(llm, build_messages(shown, question, language, previous), settings, timings, started)
+            except LLMError as exc:
+                notices.append(Notice("model_failed", str(exc)))
                 break
             result.generated = generated
             timings["tries"] = len(problems) + 1
@@ -353,13 +354,13 @@ def answer_stream(
             notices.append(Notice("not_verified", "; then ".join(problems)))
     if can_translate:
         yield replace(draft, pending="translating", notices=list(notices))
-        translation = yield from _translate(llm, verified, settings, timings, started)
+        translation, problem = yield from _translate(llm, verified, settings, timings, started)
         if translation:
             result.text, result.translated, result.original = translation, True, verified.text
             result.span = answer_span(translation, question)
             notices.append(Notice("machine_translation"))
         else:
-            notices.append(Notice("untranslated", str(timings.pop("error", "the translation did not keep the sentence's numbers and names"))))
+            notices.append(Notice("untranslated", problem))
     elif needs_translation:  # the model's own answer was refused, and it does not translate
         notices.append(Notice("untranslated", "translation off for this backend"))
     yield _done(result, timings, started)
@@ -434,32 +435,27 @@ def _done(result: Answer, timings: dict, started: float) -> Answer:
     return result
 
 
-def _pieces(llm: LLM, messages: list[dict], settings: Settings, timings: dict, started: float) -> Generator[str, None, str | None]:
-    """Stream the model's pieces; return the whole text, or None when the model
-    failed (the error in timings["error"], for the notice's detail)."""
+def _pieces(llm: LLM, messages: list[dict], settings: Settings, timings: dict, started: float) -> Generator[str, None, str]:
+    """Stream the model's pieces and return the whole text (LLMError passes through)."""
     pieces: list[str] = []
-    try:
-        for piece in llm.stream(messages, settings.answer_max_tokens):
-            timings.setdefault("first_token_ms", _ms(started))
-            pieces.append(piece)
-            yield piece
-    except LLMError as exc:
-        timings["error"] = str(exc)
-        return None
+    for piece in llm.stream(messages, settings.answer_max_tokens):
+        timings.setdefault("first_token_ms", _ms(started))
+        pieces.append(piece)
+        yield piece
     return "".join(pieces)
 
 
-def _translate(llm: LLM, verified: Verified, settings: Settings, timings: dict, started: float) -> Generator[str, None, str]:
-    """The verified sentence in English, cited; "" when the model failed or the
-    translation changed the facts (see translation_problem)."""
-    raw = yield from _pieces(llm, translation_messages(verified.text), settings, timings, started)
-    if raw is None:
-        return ""
+def _translate(llm: LLM, verified: Verified, settings: Settings, timings: dict, started: float) -> Generator[str, None, tuple[str, str]]:
+    """(the verified sentence in English, cited, ""), or ("", why not): the
+    model failed or the translation changed the facts (translation_problem)."""
+    try:
+        raw = yield from _pieces(llm, translation_messages(verified.text), settings, timings, started)
+    except LLMError as exc:
+        return "", str(exc)
     text = strip_markers(" ".join(raw.split())).strip().strip('"').strip()
     if problem := translation_problem(text, verified.text):
-        timings["error"] = problem
-        return ""
-    return f"{text.rstrip(' .')} [{verified.evidence.n}]."
+        return "", problem
+    return f"{text.rstrip(' .')} [{verified.evidence.n}].", ""
 
 
 def translation_messages(sentence: str) -> list[dict]:

@@ -172,10 +172,9 @@ def warm_up(settings: Settings | None = None) -> str:
     first question is as fast as the rest. Returns the backend's name."""
     settings = settings or Settings.from_env()
     _retriever(settings)
-    name = backend_name(settings)
-    if name.startswith("local:"):  # a server backend keeps its own cache
+    if settings.llm == "local" and settings.model_needed():  # a server backend keeps its own cache
         prime(get_llm(settings))
-    return name
+    return backend_name(settings)
 
 
 def backend_name(settings: Settings | None = None) -> str:

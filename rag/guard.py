@@ -54,7 +54,7 @@ _SCALES = {
     "مليار": 1e9, "مليارات": 1e9, "billion": 1e9, "billions": 1e9,
     "مئه": 1e2, "مايه": 1e2, "hundred": 1e2,
 }
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "الف": 1e3, "الفين": 2e3, "الفان": 2e3, "مليون": 1e6, "مليونين": 2e6, "مليونان": 2e6, "مليار": 1e9,
     "مئه": 100, "مايه": 100, "مئتين": 200, "مايتين": 200,
     "اثنان": 2, "اثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5,
@@ -90,8 +90,8 @@ def numbers_in(text: str) -> set[float]:
             found.add(value)
             if following in _SCALES:
                 found.add(value * _SCALES[following])
-        elif token in _NUMBER_WORDS and not (i and _NUMBER.fullmatch(tokens[i - 1])):
-            value = _NUMBER_WORDS[token]
+        elif token in NUMBER_WORDS and not (i and _NUMBER.fullmatch(tokens[i - 1])):
+            value = NUMBER_WORDS[token]
             if following == "ونصف":  # مليونين ونصف: two and a half million
                 value += 0.5 * _unit(value)
             found.add(value)

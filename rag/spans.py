@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from .questions import answer_kind
+from .guard import NUMBER_WORDS
 from .lexical import INDIC_DIGITS
 from .text import normalize
 
@@ -119,8 +120,6 @@ def english_span(span: str) -> str:
     """A number or date span in English, word by word ("2,5 مليون" -> "2,5
     million", "أوائل عام 2020" -> "early 2020", "ألف" -> "1,000"); "" when a
     word has no fixed English form."""
-    from .guard import _NUMBER_WORDS  # the Arabic number words the check reads, normalized
-
     text = normalize(span).translate(INDIC_DIGITS).replace("،", ",").replace("٫", ".")
     for arabic in sorted((k for k in _ENGLISH if " " in k), key=len, reverse=True):
         text = text.replace(arabic, _ENGLISH[arabic].lower())
@@ -132,8 +131,8 @@ def english_span(span: str) -> str:
             out.append(word.capitalize() if word.isalpha() and word in _CAPITALIZED else word)
         elif word in _ENGLISH_SCALES and after_number:
             out.append(_ENGLISH[word])
-        elif word in _NUMBER_WORDS:
-            out.append(_number(_NUMBER_WORDS[word]))
+        elif word in NUMBER_WORDS:
+            out.append(_number(NUMBER_WORDS[word]))
         elif word in _ENGLISH:
             out.append(_ENGLISH[word])
         else:
