@@ -40,9 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag import api  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.evaluation import answer_metrics, load_questions, percentile, run_answer_eval  # noqa: E402
+from rag.app import api  # noqa: E402
+from rag.app.evaluation import answer_metrics, load_questions, percentile, run_answer_eval  # noqa: E402
+from rag.core.config import Settings  # noqa: E402
 
 EVAL = ROOT / "eval"
 SETS = {
@@ -84,11 +84,10 @@ def citation_engine(settings: Settings):
     from llama_index.core.retrievers import BaseRetriever
     from llama_index.core.schema import NodeWithScore, TextNode
 
-    from rag.answer import is_abstention
-    from rag.llm import get_llm
-    from rag.text import detect_language
+    from rag.answer.check import is_abstention
+    from rag.core.text import detect_language
 
-    local = get_llm(settings)
+    local = api.ENGINE.model(settings)
 
     class LocalCompletion(CustomLLM):
         @property
@@ -135,7 +134,13 @@ def run_row(name: str, groups: dict[str, list], ask) -> dict:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "seconds": round(time.perf_counter() - started, 1),
         "per_question": [
-            {**{k: r[k] for k in ("id", "lang", "answerable", "answer", "cited", "cited_support", "abstained", "correct", "extractive", "notices", "support")}, "tries": r["timings"].get("tries", 0)}
+            {
+                **{
+                    k: r[k]
+                    for k in ("id", "lang", "answerable", "answer", "cited", "cited_support", "abstained", "correct", "extractive", "notices", "support")
+                },
+                "tries": r["timings"].get("tries", 0),
+            }
             for r in rows
         ],
     }
@@ -189,11 +194,21 @@ def main() -> int:
                 ask(next(iter(groups.values()))[0].question)  # load the model and warm its prompt cache, not timed
                 results.setdefault(name, []).append(run_row(name, groups, ask))
                 print(_line(name, results[name][-1]), flush=True)
-    rows = [{"backend": name, **{k: v for part in parts for k, v in part.items() if k != "backend" and not isinstance(v, (dict, list))},
-             "answers": {g: a for part in parts for g, a in part["answers"].items()},
-             "latency_ms": {part_set: part["latency_ms"] for part_set, part in zip(args.sets.split(","), parts)},
-             "per_question": [q for part in parts for q in part["per_question"]]} for name, parts in results.items()]
-    out = {"time": time.strftime("%Y-%m-%d"), "sets": {k: {g: [str(p.relative_to(ROOT)) for p in ps] for g, ps in v[1].items()} for k, v in SETS.items()}, "rows": rows}
+    rows = [
+        {
+            "backend": name,
+            **{k: v for part in parts for k, v in part.items() if k != "backend" and not isinstance(v, (dict, list))},
+            "answers": {g: a for part in parts for g, a in part["answers"].items()},
+            "latency_ms": {part_set: part["latency_ms"] for part_set, part in zip(args.sets.split(","), parts)},
+            "per_question": [q for part in parts for q in part["per_question"]],
+        }
+        for name, parts in results.items()
+    ]
+    out = {
+        "time": time.strftime("%Y-%m-%d"),
+        "sets": {k: {g: [str(p.relative_to(ROOT)) for p in ps] for g, ps in v[1].items()} for k, v in SETS.items()},
+        "rows": rows,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0

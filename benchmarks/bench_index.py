@@ -22,15 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag import api  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.evaluation import load_questions, percentile, run_retrieval_eval  # noqa: E402
-from rag.store import read_manifest  # noqa: E402
+from rag.app import api  # noqa: E402
+from rag.app.evaluation import load_questions, percentile, run_retrieval_eval  # noqa: E402
+from rag.core.config import Settings  # noqa: E402
+from rag.index.store import read_manifest  # noqa: E402
 
 
 def average_passage_chars(settings: Settings) -> float:
-    from rag.chunking import chunk_document
-    from rag.ingest import load_documents
+    from rag.ingest.chunking import chunk_document
+    from rag.ingest.reader import load_documents
 
     lengths = [len(c.text) for d in load_documents(settings.seeds_dir)[0] for c in chunk_document(d, **settings.chunking)]
     return round(sum(lengths) / len(lengths), 1)

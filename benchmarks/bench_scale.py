@@ -32,15 +32,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.evaluation import percentile  # noqa: E402
+from rag.app.evaluation import percentile  # noqa: E402
 from tests.servers import memory_mb  # noqa: E402
 
 SENTENCES_PER_ARTICLE = 12
 
 
 def sentence_pool() -> list[str]:
-    from rag.ingest import load_documents
-    from rag.text import sentence_spans
+    from rag.core.text import sentence_spans
+    from rag.ingest.reader import load_documents
 
     docs, _ = load_documents(ROOT / "seeds")
     pool = {d.text[a:b] for d in docs for a, b in sentence_spans(d.text) if len(d.text[a:b].split()) >= 6}
@@ -49,8 +49,8 @@ def sentence_pool() -> list[str]:
 
 def write_corpus(folder: Path, passages: int, pool: list[str]) -> int:
     """Articles of shuffled seed sentences until they make `passages` passages."""
-    from rag.chunking import chunk_document
-    from rag.ingest import load_document
+    from rag.ingest.chunking import chunk_document
+    from rag.ingest.reader import load_document
 
     rng = random.Random(0)
     total, n = 0, 0
@@ -92,12 +92,12 @@ class CachedEmbedding:
 
 
 def one_size(passages: int, real_embedding: bool) -> dict:
-    from rag import api
-    from rag.config import Settings
-    from rag.embeddings import get_embedding
-    from rag.evaluation import load_questions
-    from rag.lexical import LexicalIndex
-    from rag.store import read_manifest
+    from rag.app import api
+    from rag.app.evaluation import load_questions
+    from rag.core.config import Settings
+    from rag.index.embeddings import get_embedding
+    from rag.index.lexical import LexicalIndex
+    from rag.index.store import read_manifest
 
     pool = sentence_pool()
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,7 +141,7 @@ def one_size(passages: int, real_embedding: bool) -> dict:
             "build_passages_per_s": round(stats.chunks / build_s, 1),
             "embedding_misses": cached.misses if cached else None,
             "retriever_load_s": round(load_s, 2),
-            "dense_path": api._retriever(settings).dense_path,
+            "dense_path": api.ENGINE.retriever(settings).dense_path,
             "retrieve_p50_ms": round(statistics.median(latencies), 1),
             "retrieve_p95_ms": percentile(latencies, 95),
             "index_disk_mb": round(disk / 1e6, 1),

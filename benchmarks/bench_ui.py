@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.evaluation import load_questions, percentile  # noqa: E402
+from rag.app.evaluation import load_questions, percentile  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ask, open_chat  # noqa: E402
 from tests.servers import memory_mb, start_rag_serve, stop  # noqa: E402
 
@@ -53,7 +53,10 @@ def main() -> int:
                     timing = ask(page, q.question, 0)
                     answer = page.locator('#rag-chat [data-testid="bot"]').last.inner_text()
                     rows.append({"id": q.id, "language": q.lang, **{k: timing[k] for k in ("sources_ms", "first_token_ms", "answer_ms")}, "answer": answer})
-                    print(f"{q.id} {q.lang} sources {timing['sources_ms']} ms, first token {timing['first_token_ms']} ms, answer {timing['answer_ms']} ms", flush=True)
+                    print(
+                        f"{q.id} {q.lang} sources {timing['sources_ms']} ms, first token {timing['first_token_ms']} ms, answer {timing['answer_ms']} ms",
+                        flush=True,
+                    )
                     context.close()
                 browser.close()
             rss = memory_mb(process.pid)

@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag import api  # noqa: E402
-from rag.answer import holds_kind  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.evaluation import load_questions  # noqa: E402
-from rag.evidence import select_evidence, support  # noqa: E402
+from rag.answer.evidence import select_evidence, support  # noqa: E402
+from rag.answer.pipeline import holds_kind  # noqa: E402
+from rag.app import api  # noqa: E402
+from rag.app.evaluation import load_questions  # noqa: E402
+from rag.core.config import Settings  # noqa: E402
 
 EVAL = ROOT / "eval"
 SETS = {
@@ -43,7 +43,7 @@ def measure(tmp: Path) -> list[dict]:
     for name, (seeds, files) in SETS.items():
         settings = Settings.from_env(seeds_dir=seeds, index_dir=tmp / name, llm="none")
         api.build_index(settings=settings, progress=True)
-        retriever = api._retriever(settings)
+        retriever = api.ENGINE.retriever(settings)
         for path in files:
             for q in load_questions(path):
                 passages = retriever.retrieve(q.question, settings.top_k)
@@ -51,7 +51,15 @@ def measure(tmp: Path) -> list[dict]:
                 evidence = select_evidence(passages, scores, settings)
                 doc = q.docs[0] if q.docs else ""
                 rows.append(
-                    {"id": q.id, "lang": q.lang, "answerable": q.answerable, "set": name, "doc": doc, "support": round(support(scores), 4), "kind_ok": holds_kind(evidence, q.question)}
+                    {
+                        "id": q.id,
+                        "lang": q.lang,
+                        "answerable": q.answerable,
+                        "set": name,
+                        "doc": doc,
+                        "support": round(support(scores), 4),
+                        "kind_ok": holds_kind(evidence, q.question),
+                    }
                 )
     return rows
 

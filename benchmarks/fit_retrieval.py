@@ -37,12 +37,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag import api  # noqa: E402
-from rag.config import ScoreWeights, SentenceWeights, Settings  # noqa: E402
-from rag.evaluation import answering_sentence, contains_any, load_questions  # noqa: E402
-from rag.fusion import reciprocal_rank_fusion  # noqa: E402
-
 from bench_retrieval import SETS, split_by_article  # noqa: E402
+
+from rag.app import api  # noqa: E402
+from rag.app.evaluation import answering_sentence, contains_any, load_questions  # noqa: E402
+from rag.core.config import ScoreWeights, SentenceWeights, Settings  # noqa: E402
+from rag.search.fusion import reciprocal_rank_fusion  # noqa: E402
 
 PASSAGE_GRID = ([0, 0.25, 0.5, 0.75, 1.0],) * 3 + ([0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0],)
 SENTENCE_GRID = ([0.25, 0.5, 1.0, 1.5], [0, 0.02, 0.05, 0.1], [0, 0.2, 0.4, 0.6], [-0.1, -0.05, 0])
@@ -55,7 +55,7 @@ PREVIOUS_DEV_MRR = {"ar": 0.9545, "en": 0.9}  # the default before this fit, on 
 def passage_features(settings: Settings, questions) -> list[tuple]:
     """Per question: (language, cosines of every passage [passage, sentence,
     latent sentence, latent passage], the lexical ranking, which passages support)."""
-    r = api._retriever(settings)
+    r = api.ENGINE.retriever(settings)
     dense = r._dense
     texts = [dense.records([i])[i][0] for i in dense.ids]
     rows = []
@@ -106,7 +106,7 @@ def choose(top: list[dict], lang: str) -> dict:
 
 def sentence_features(settings: Settings, questions) -> list[tuple]:
     """Per question: (language, each candidate sentence's features, which hold the answer)."""
-    r = api._retriever(settings)
+    r = api.ENGINE.retriever(settings)
     basis = {f: SentenceWeights(**{g: float(g == f) for g in FEATURES}) for f in FEATURES}
     rows = []
     for q in questions:
@@ -125,7 +125,9 @@ def sentence_at_1(rows, lang: str, w: np.ndarray) -> float:
 
 def fit_sentences(parts: dict, lang: str) -> list[dict]:
     scored = sorted(((sentence_at_1(parts["fit"], lang, np.array([1.0, *ws])), ws) for ws in itertools.product(*SENTENCE_GRID)), key=lambda s: -s[0])
-    return [{"weights": dict(zip(FEATURES[1:], ws)), **{p: sentence_at_1(rows, lang, np.array([1.0, *ws])) for p, rows in parts.items()}} for _, ws in scored[:10]]
+    return [
+        {"weights": dict(zip(FEATURES[1:], ws)), **{p: sentence_at_1(rows, lang, np.array([1.0, *ws])) for p, rows in parts.items()}} for _, ws in scored[:10]
+    ]
 
 
 def main() -> int:
@@ -149,7 +151,10 @@ def main() -> int:
         sentence_rows = {p: sentence_features(built["xquad"][0], qs) for p, qs in parts.items()}
         sentence_rows["dev"] = sentence_features(*built["news"])
         result["sentences"] = {lang: fit_sentences(sentence_rows, lang) for lang in ("ar", "en")}
-    result["chosen"] = {"passages": {lang: choose(top, lang) for lang, top in result["passages"].items()}, "sentences": {lang: top[0] for lang, top in result["sentences"].items()}}
+    result["chosen"] = {
+        "passages": {lang: choose(top, lang) for lang, top in result["passages"].items()},
+        "sentences": {lang: top[0] for lang, top in result["sentences"].items()},
+    }
     for kind, by_lang in result.items():
         if kind == "chosen":
             continue

@@ -1,8 +1,22 @@
 """Bilingual (Arabic / English) question answering over news articles, with citations."""
 
-from .answer import Answer, Citation
-from .api import EmptyQuestionError, QuestionError, ask, build_index, retrieve
-from .config import Settings
-from .retrieval import Passage
+from rag.answer.schema import Answer, Citation
+from rag.app.api import EmptyQuestionError, Engine, QuestionError, ask, build_index, retrieve
+from rag.core.config import Settings
+from rag.index.store import IndexMissingError, IndexProblem
+from rag.search.retrieval import Passage
 
-__all__ = ["ask", "build_index", "retrieve", "Answer", "Citation", "Passage", "Settings", "QuestionError", "EmptyQuestionError"]
+__all__ = [
+    "ask",
+    "build_index",
+    "retrieve",
+    "Answer",
+    "Citation",
+    "Passage",
+    "Settings",
+    "Engine",
+    "QuestionError",
+    "EmptyQuestionError",
+    "IndexProblem",
+    "IndexMissingError",
+]

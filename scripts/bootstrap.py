@@ -117,7 +117,7 @@ def ensure_browser() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (run by any python3, before the venv exists)
         say(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
         return 2
     if not argv or argv[0] not in ("run", "test"):

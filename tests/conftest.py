@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import Settings
+from rag.core.config import Settings
 
 from .servers import free_port, start, stop
 
@@ -44,7 +44,7 @@ def copy_seeds(target: Path, names: list[str] | None = None) -> Path:
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory) -> Settings:
     """The five seed articles, indexed once for the whole session (read-only for tests)."""
-    from rag.indexer import build_index
+    from rag.index.build import build_index
 
     tmp = tmp_path_factory.mktemp("seeds_index")
     settings = make_settings(tmp, copy_seeds(tmp / "seeds"))

@@ -1,0 +1,135 @@
+"""Generation backends behind one small interface: chat messages in, text pieces out.
+
+- `local`: llama-cpp-python running a GGUF file in this process (the bundled
+  Qwen model by default, fetched by rag.core.models on first use).
+- `openai`: any OpenAI-compatible server (llama.cpp server, vLLM, Ollama) by URL,
+  the way to scale generation out past one process.
+- `none`: no LLM; answers are extractive (rag.answer.pipeline).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rag.core.config import Settings
+from rag.core.models import MODELS, ensure_model
+
+
+class LLMError(RuntimeError):
+    """The generation backend failed; callers fall back to extractive answers."""
+
+
+class LLM:
+    """No model: answers are the verified sentences. `kind` says which backend
+    a model is ("local", "openai"), for behaviour; `name` is for display."""
+
+    name = "none"
+    kind = "none"
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        raise NotImplementedError
+
+
+class LocalLLM(LLM):
+    """llama.cpp in-process. One model instance per process; one generation at a
+    time (a second caller waits), since two would only share the same cores."""
+
+    kind = "local"
+
+    def __init__(self, model_path: Path, n_ctx: int, threads: int) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise LLMError("The local LLM needs llama-cpp-python (installed by scripts/bootstrap.py).") from exc
+        self.name = f"local:{model_path.name}"
+        self._lock = threading.Lock()
+        try:
+            self._llm: Any = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, n_batch=256, verbose=False)
+        except Exception as exc:  # a damaged or foreign file
+            raise LLMError(f"Could not load the model {model_path}: {exc}") from exc
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        with self._lock:
+            try:
+                for chunk in self._llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True):
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except Exception as exc:
+                raise LLMError(f"The local model failed while generating: {exc}") from exc
+
+
+class OpenAILLM(LLM):
+    """Streams /v1/chat/completions from an OpenAI-compatible server."""
+
+    kind = "openai"
+
+    def __init__(self, url: str, model: str, api_key: str, timeout: float) -> None:
+        self.base = url.rstrip("/")
+        if not self.base.endswith("/v1"):
+            self.base += "/v1"
+        self.model = model or "default"
+        self.name = f"openai:{self.model}@{url}"
+        self.headers = {"Authorization": f"Bearer {api_key or 'none'}"}
+        self.timeout = timeout
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        import httpx
+
+        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True}
+        try:
+            with httpx.stream("POST", f"{self.base}/chat/completions", json=body, headers=self.headers, timeout=self.timeout) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise LLMError(f"The LLM server answered {response.status_code}: {response.text[:300]}")
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    choices = json.loads(data).get("choices") or [{}]
+                    piece = (choices[0].get("delta") or {}).get("content")
+                    if piece:
+                        yield piece
+        except httpx.HTTPError as exc:
+            raise LLMError(f"Cannot reach the LLM server at {self.base}: {exc}") from exc
+
+
+def resolve_model_path(settings: Settings) -> Path:
+    """RAG_LLM_MODEL: a bundled model key, a .gguf path, or a hub repo ("owner/name:file.gguf")."""
+    choice = settings.llm_model
+    if choice in MODELS:
+        return ensure_model(choice)
+    path = Path(choice).expanduser()
+    if path.suffix == ".gguf":
+        if not path.exists():
+            raise LLMError(f"The model file {path} does not exist.")
+        return path
+    if "/" in choice:  # for users who can reach a model hub
+        repo, _, filename = choice.partition(":")
+        try:
+            from huggingface_hub import hf_hub_download
+
+            return Path(hf_hub_download(repo_id=repo, filename=filename or "*.gguf"))
+        except Exception as exc:
+            raise LLMError(f"Could not fetch {choice} from the model hub: {exc}") from exc
+    raise LLMError(f"RAG_LLM_MODEL={choice!r} is neither a bundled model ({', '.join(MODELS)}) nor a .gguf file.")
+
+
+def load_llm(settings: Settings) -> LLM:
+    """The configured backend, loaded (rag.app.api.Engine keeps it between questions)."""
+    if settings.llm == "none":
+        return LLM()
+    if settings.llm == "openai":
+        if not settings.llm_url:
+            raise LLMError("RAG_LLM=openai needs RAG_LLM_URL, e.g. http://127.0.0.1:8080/v1")
+        return OpenAILLM(settings.llm_url, settings.llm_model if settings.llm_model not in MODELS else "", settings.llm_api_key, settings.llm_timeout)
+    if settings.llm == "local":
+        return LocalLLM(resolve_model_path(settings), settings.llm_context, settings.llm_threads or os.cpu_count() or 2)
+    raise LLMError(f"RAG_LLM={settings.llm!r}: choose local, openai or none.")

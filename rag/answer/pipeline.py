@@ -1,0 +1,251 @@
+"""From a question to a checked answer with numbered citations.
+
+    question ─(follow-up? join with the last question)─> retrieve passages
+      ─> evidence: the best sentences of the best passages, numbered [1..m]
+      ─> too far from the question? abstain
+      ─> the verified answer: the best sentence, cited, its number or date marked
+      ─> generation on for this backend and language (settings.generates)?
+           prompt (prompts/) ─> LLM, streamed ─> check: markers, quotes,
+           numbers and names against the cited passages ─> rejected? one more
+           try over the best passage only ─> rejected again? the verified answer
+      ─> English question, Arabic sentence? the model's translation, checked
+      ─> Answer
+
+The verified sentence is the floor: on questions nobody tuned for, the bundled
+small models answered worse than it (benchmarks/bench_answers.py), so they
+only translate it unless a backend has measured better.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, replace
+
+from rag.answer.check import Closeness, check, translation_problem
+from rag.answer.events import Event, Final, Restart, Sources, Token
+from rag.answer.evidence import Evidence, best_sentence, is_full, select_evidence, support
+from rag.answer.guard import strip_markers
+from rag.answer.llm import LLM, LLMError
+from rag.answer.prompts import build_messages, not_found, translation_messages
+from rag.answer.schema import Answer, Citation, citation
+from rag.answer.spans import PATTERNS, answer_span, candidates, english_span
+from rag.core.config import Settings
+from rag.core.notices import Notice
+from rag.core.text import detect_language
+from rag.search.questions import answer_kind, condense
+from rag.search.retrieval import Retriever, Sentence
+
+
+def answer_stream(
+    question: str,
+    retriever: Retriever,
+    llm: LLM,
+    settings: Settings,
+    history: list[tuple[str, str]] | None = None,
+    notices: list[Notice] | None = None,
+) -> Iterator[Event]:
+    """Yield the answer as events (rag.answer.events): Sources (the passages
+    and the verified sentence) when a model will write, its Tokens, a Restart
+    when it starts over, then the Final answer.
+
+    The verified answer is the sentence most likely to hold the answer, cited;
+    an English question over Arabic text gets its machine translation, checked.
+    The model writes its own answer only where settings.generates() says it
+    measurably beats that (config.GENERATE_BY_DEFAULT). The Final answer is
+    authoritative: the check may replace what was streamed.
+    """
+    started = time.perf_counter()
+    notices = list(notices or [])
+    language = detect_language(question)
+    standalone = condense(question, history)
+    previous = history[-1][0] if standalone != question and history else ""
+    passages = retriever.retrieve(standalone, settings.top_k)
+    timings = {"retrieve_ms": _ms(started)}
+    # A follow-up's sentences are scored against the joined question (the topic)
+    # and the follow-up itself (what is asked now): "and how many children?".
+    scores = retriever.sentence_scores(passages, *dict.fromkeys([standalone, question]))
+    evidence = select_evidence(passages, scores, settings) if passages else []
+    verified = verified_answer(evidence, question)
+    timings["extractive_ms"] = _ms(started)
+    result = Answer(question, "", [], language, False, passages, notices, timings, llm.name, standalone_question=standalone)
+
+    threshold = settings.support_threshold_ar if language == "ar" else settings.support_threshold_en
+    # Whether the articles hold the answer is judged on the joined question: a
+    # follow-up alone ("and who unloaded them?") is close to nothing.
+    result.support = round(support(scores if standalone == question else retriever.sentence_scores(passages, standalone)), 4)
+    if verified is None or result.support < threshold or not holds_kind(evidence, question):
+        # No sentence is close enough to the question to hold its answer, or
+        # none holds the number or date it asks for: say so rather than let a
+        # small model guess from nearby facts.
+        result.text, result.abstained = not_found(language), True
+        yield Final(result)
+        return
+    _show_verified(result, verified)
+    needs_translation = language == "en" and detect_language(verified.text) != "en"
+    if needs_translation and _show_english_span(result, verified):
+        needs_translation = False  # the number or date asked for, in English: no model needed
+    can_translate = needs_translation and llm.kind != "none" and settings.generates("translate", llm.kind)
+    generate = llm.kind != "none" and settings.generates(language, llm.kind)
+    if not (generate or can_translate):
+        if needs_translation:
+            notices.append(Notice("untranslated", "no model to translate with" if llm.kind == "none" else "translation off for this backend"))
+        yield Final(_done(result, timings, started))
+        return
+
+    def draft() -> Answer:  # a snapshot: the result is still being filled in
+        return replace(result, notices=list(notices), timings=dict(timings))
+
+    if generate:
+        # The first try reads all the evidence; when the check rejects what it
+        # wrote, a second reads only the passage holding the best sentence: with
+        # fewer passages a small model less often restates the question or takes
+        # a number or name from the wrong one.
+        tries = [evidence, [verified.evidence]] if len(evidence) > 1 else [evidence]
+        problems: list[str] = []
+        for shown in tries:
+            yield (Restart if problems else Sources)(draft(), "writing")
+            try:
+                generated = yield from _pieces(llm, build_messages(shown, question, language, previous), settings, timings, started)
+            except LLMError as exc:
+                notices.append(Notice("model_failed", str(exc)))
+                break
+            result.generated = generated
+            timings["tries"] = len(problems) + 1
+            verdict = check(generated, shown, question, language, _closeness(retriever, shown))
+            if not verdict.problem:
+                result.text, result.citations, result.abstained = verdict.text, verdict.citations, verdict.abstained
+                result.extractive, result.translated, result.span = False, verdict.translated, answer_span(verdict.text, question)
+                result.original = verdict.citations[0].sentence if verdict.translated and verdict.citations else ""
+                if verdict.translated:
+                    notices.append(Notice("machine_translation"))
+                yield Final(_done(result, timings, started))
+                return
+            problems.append(verdict.problem)
+        else:
+            notices.append(Notice("not_verified", "; then ".join(problems)))
+    if can_translate:
+        yield (Restart if generate else Sources)(draft(), "translating")
+        translation, problem = yield from _translate(llm, verified, settings, timings, started)
+        if translation:
+            result.text, result.translated, result.original = translation, True, verified.text
+            result.span = answer_span(translation, question)
+            notices.append(Notice("machine_translation"))
+        else:
+            notices.append(Notice("untranslated", problem))
+    elif needs_translation:  # the model's own answer was refused, and it does not translate
+        notices.append(Notice("untranslated", "translation off for this backend"))
+    yield Final(_done(result, timings, started))
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The sentence most likely to hold the answer, from the evidence, cited."""
+
+    evidence: Evidence
+    sentence: Sentence
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @property
+    def citation(self) -> Citation:
+        return citation(self.evidence, self.sentence)
+
+
+# For a "how many" or "when", the better of the two best sentences that holds
+# a number or date of its own. On the 215 such xquad-dev questions the verified
+# sentence held the answer 0.80 -> 0.81 (ar) and 0.65 -> 0.67 (en); looking
+# further down (3, 5, all) gained nothing and lost a news question.
+KIND_CANDIDATES = 2
+
+
+def verified_answer(evidence: list[Evidence], question: str) -> Verified | None:
+    """The sentence most likely to hold the answer (evidence.best_sentence),
+    or for a number or date question, the better of the first two that holds one."""
+    best = best_sentence(evidence)
+    if best is None:
+        return None
+    if answer_kind(question) in PATTERNS and not candidates(best[1].text, question):
+        ranked = sorted(((item, s) for item in evidence for s in item.sentences if is_full(s)), key=lambda pair: -pair[1].score)
+        best = next((pair for pair in ranked[:KIND_CANDIDATES] if candidates(pair[1].text, question)), best)
+    return Verified(*best)
+
+
+def holds_kind(evidence: list[Evidence], question: str) -> bool:
+    """False when the question asks for a number or a date and no evidence
+    sentence holds one it does not already state."""
+    if answer_kind(question) not in PATTERNS:
+        return True
+    return any(candidates(s.text, question) for item in evidence for s in item.sentences)
+
+
+def _show_verified(result: Answer, verified: Verified) -> None:
+    result.text = f"{verified.text} [{verified.evidence.n}]"
+    result.citations, result.extractive = [verified.citation], True
+    result.span = answer_span(verified.text, result.question)
+
+
+def _show_english_span(result: Answer, verified: Verified) -> bool:
+    """For an English question answered by an Arabic sentence: the number or
+    date it asks for, rendered in English word by word (no model), cited; the
+    sentence stays the citation, highlighted in the sources."""
+    if result.span is None:
+        return False
+    english = english_span(verified.text[result.span[0] : result.span[1]])
+    if not english:
+        return False
+    result.text, result.span, result.original = f"{english} [{verified.evidence.n}]", (0, len(english)), verified.text
+    result.notices.append(Notice("answer_span"))
+    return True
+
+
+def _done(result: Answer, timings: dict, started: float) -> Answer:
+    timings["answer_ms"] = _ms(started)
+    result.timings = timings
+    return result
+
+
+def _pieces(llm: LLM, messages: list[dict], settings: Settings, timings: dict, started: float) -> Generator[Token, None, str]:
+    """Stream the model's pieces and return the whole text (LLMError passes through)."""
+    pieces: list[str] = []
+    for piece in llm.stream(messages, settings.answer_max_tokens):
+        timings.setdefault("first_token_ms", _ms(started))
+        pieces.append(piece)
+        yield Token(piece)
+    return "".join(pieces)
+
+
+def _translate(llm: LLM, verified: Verified, settings: Settings, timings: dict, started: float) -> Generator[Token, None, tuple[str, str]]:
+    """(the verified sentence in English, cited, ""), or ("", why not): the
+    model failed or the translation changed the facts (translation_problem)."""
+    try:
+        raw = yield from _pieces(llm, translation_messages(verified.text), settings, timings, started)
+    except LLMError as exc:
+        return "", str(exc)
+    text = strip_markers(" ".join(raw.split())).strip().strip('"').strip()
+    if problem := translation_problem(text, verified.text):
+        return "", problem
+    return f"{text.rstrip(' .')} [{verified.evidence.n}].", ""
+
+
+def prime(llm: LLM) -> None:
+    """Have the model read the fixed rules and worked examples once, so the first
+    question pays only for its own passages: llama.cpp reuses the longest prefix
+    it has already read, and every prompt starts with these."""
+    with contextlib.suppress(LLMError):  # the first question will say what is wrong
+        "".join(llm.stream(build_messages([], "", "en"), 1))
+
+
+def _closeness(retriever: Retriever, evidence: list[Evidence]) -> Closeness:
+    def score(answer: str) -> dict[tuple[int, int], float]:
+        found = retriever.sentence_scores([e.passage for e in evidence], strip_markers(answer))
+        return {(e.n, s.start): s.similarity for e in evidence for s in found.get(e.passage.chunk_id, [])}
+
+    return score
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,286 @@
+"""The chat UI: `rag serve`, a Gradio app over rag.app.api.
+
+Data flows one way: a question goes to `api.ask(stream=True)`; its events
+(rag.answer.events: Sources, Token, Restart, Final) are rendered by
+`rag.app.render` into the chat and the sources panel. Per-user state (the
+conversation, each answer's sources) lives in gr.State, never in this module.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+
+from rag.answer.events import Final, Token, follow
+from rag.app import api, render
+from rag.core.config import Settings
+from rag.core.models import ModelError
+from rag.core.text import detect_language, has_letters
+from rag.index.store import IndexProblem
+
+log = logging.getLogger(__name__)
+
+# Shown under the chat; none of them is from the evaluation questions.
+EXAMPLES = [
+    "من هو المتحدث باسم الكرملين الذي علق على الاتهامات الغربية؟",
+    "How many civilians did Ukrainian officials say were killed in Kryvyi Rih?",
+    "كم كيلومتراً يبعد مستودع الذخيرة عن الحدود الأوكرانية؟",
+    "Who met the North Korean leader in Pyongyang?",
+]
+
+# Gradio puts an inline `text-align: left` on messages, so `start` must win with
+# !important; `unicode-bidi: plaintext` lets each paragraph take the direction of
+# its own first strong letter (an Arabic answer quoting an English name, a list).
+CSS = """
+.rag-msg, .rag-msg p, .rag-msg li { unicode-bidi: plaintext; text-align: start !important; }
+.rag-msg[lang=ar], .rag-source[dir=rtl], .rag-question[dir=rtl] {
+  font-family: "Noto Sans Arabic", "Noto Naskh Arabic", "Noto Sans", system-ui, sans-serif; line-height: 1.8; }
+.rag-msg .rag-note, .rag-msg .rag-notice { display: block; font-size: 0.85em; opacity: 0.75; font-style: italic; }
+a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: pointer; }
+.rag-sources { max-height: 70vh; overflow-y: auto; }
+.rag-source { border: 1px solid var(--border-color-primary); border-radius: 6px; margin: 6px 0; padding: 4px 8px; }
+.rag-source summary { cursor: pointer; }
+.rag-where { display: block; font-size: 0.8em; opacity: 0.7; }
+.rag-passage { white-space: pre-wrap; unicode-bidi: plaintext; text-align: start; margin-top: 4px; }
+mark.rag-hl { background: #fde68a; color: inherit; padding: 0 2px; }
+.rag-flash { outline: 3px solid #f59e0b; transition: outline 0.3s; }
+.rag-heading { font-weight: 600; margin-top: 4px; }
+.rag-question { font-style: italic; opacity: 0.8; }
+.rag-older, .rag-others { margin-top: 8px; }
+"""
+
+# A [n] in an answer opens its passage in the sources panel (capture phase: before
+# Gradio's own link handling, which would open a new tab).
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.rag-cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  // The chat's sanitizer drops data-* attributes; the href names the passage.
+  const source = document.getElementById(link.getAttribute("href").slice(1));
+  if (!source) return;
+  for (let el = source; el; el = el.parentElement) if (el.tagName === "DETAILS") el.open = true;
+  source.scrollIntoView({ behavior: "smooth", block: "center" });
+  source.classList.remove("rag-flash");
+  void source.offsetWidth;
+  source.classList.add("rag-flash");
+}, true);
+</script>
+"""
+
+LANGUAGE_CHOICES = [("Auto", "auto"), ("English", "en"), ("العربية", "ar")]
+
+
+def ui_language(question: str, choice: str, current: str) -> str:
+    """The interface follows the question's language unless the user chose one."""
+    if choice in render.TEXT:
+        return choice
+    return detect_language(question) if has_letters(question) else current
+
+
+def concurrency(settings: Settings) -> int:
+    """Answers generated at once: the one local model answers one at a time."""
+    if settings.ui_concurrency > 0:
+        return settings.ui_concurrency
+    return 1 if settings.llm == "local" else 4
+
+
+class ChatApp:
+    """The event handlers; the only state they share is the read-only settings."""
+
+    def __init__(self, settings: Settings, backend: str) -> None:
+        self.settings = settings
+        self.backend = backend
+
+    def respond(self, question: str, chat: list, history: list, turns: list, language: str):
+        """Stream one answer: (chat, history, turns, sources panel) after each step."""
+        chat = list(chat or [])
+        history = list(history or [])
+        turns = list(turns or [])
+        t = render.text_for(language)
+        try:  # checks the question before anything is searched
+            events = api.ask(question, history=[tuple(pair) for pair in history], stream=True, settings=self.settings)
+        except (api.QuestionError, IndexProblem) as exc:
+            if isinstance(exc, api.EmptyQuestionError):
+                shown, message = [], t["empty"]
+            elif isinstance(exc, api.QuestionError):
+                shown, message = [_user(question)], t["no_words"]
+            else:
+                shown, message = [_user(question)], t["index_problem"].format(detail=exc)
+            yield chat + shown + [_assistant(render.message(message, language))], history, turns, gr.skip()
+            return
+        turn = len(turns)
+        chat += [_user(question), _assistant(render.message("", language, note=t["searching"]))]
+        yield chat, history, turns, gr.skip()
+        try:
+            for event, streamed in follow(events):
+                if isinstance(event, Token):
+                    chat[-1] = _assistant(render.message(streamed, None, turn))
+                    yield chat, history, turns, gr.skip()
+                    continue
+                answer = event.answer
+                if isinstance(event, Final):
+                    turns = turns + [render.turn_sources(turn, answer, language)]
+                    chat[-1] = _assistant(render.message(answer.text, answer.language, turn, notices=answer.notice_texts(), span=answer.span))
+                    history.append([question, answer.text])
+                    yield chat, history, turns, render.sources_panel(turns, language)
+                else:  # Sources or Restart: the verified answer while the model writes or translates
+                    note = render.text_for(answer.language)["translating" if event.pending == "translating" else "drafting"]
+                    chat[-1] = _assistant(render.message(answer.text, answer.language, turn, note=note, span=answer.span))
+                    drafts = turns + [render.turn_sources(turn, answer, language, final=False)]
+                    yield chat, history, turns, render.sources_panel(drafts, language)
+        except IndexProblem as exc:
+            chat[-1] = _assistant(render.message(t["index_problem"].format(detail=exc), language))
+            yield chat, history, turns, gr.skip()
+        except Exception as exc:  # the UI shows a message, never a traceback
+            log.exception("answering failed")
+            chat[-1] = _assistant(render.message(t["failed"].format(detail=f"{type(exc).__name__}: {exc}"), language))
+            yield chat, history, turns, gr.skip()
+
+    def ask(self, question: str, history: list | None = None) -> dict:
+        """Answer a question from the articles, with numbered citations (the
+        HTTP API: gradio_client's predict(question, history, api_name="/ask")).
+        history: earlier [question, answer] pairs, for follow-up questions."""
+        try:
+            data = api.ask(question, history=history or None, settings=self.settings).to_dict()
+        except (api.QuestionError, IndexProblem) as exc:
+            raise gr.Error(str(exc)) from exc
+        for passage in data["passages"]:
+            # gradio_client downloads any {"path": ...} as a file; the article's
+            # file name is called "file" here.
+            passage["file"] = passage.pop("path")
+        return data
+
+    def status(self, language: str) -> str:
+        return render.status_html(api.index_status(self.settings), self.backend, language)
+
+    def rebuild(self, language: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (how Gradio injects a progress bar)
+        """The same incremental indexer as `rag index`; tqdm drives the progress bar."""
+        t = render.text_for(language)
+        try:
+            stats = api.build_index(settings=self.settings, progress=True)
+            message = t["rebuilt"].format(**stats.counts())
+        except Exception as exc:  # a broken folder or a locked index is a message
+            log.exception("rebuild failed")
+            message = t["rebuild_failed"].format(detail=exc)
+        return self.status(language), render.message(message, language)
+
+
+def _user(question: str) -> dict:
+    return {"role": "user", "content": render.message(question)}
+
+
+def _assistant(content: str) -> dict:
+    return {"role": "assistant", "content": content}
+
+
+def build_app(settings: Settings, backend: str) -> gr.Blocks:
+    app = ChatApp(settings, backend)
+    t = render.TEXT["en"]
+    # Offline by design: no telemetry or version-check calls.
+    with gr.Blocks(title="Ask the articles · اسأل المقالات", analytics_enabled=False) as demo:
+        language = gr.State("en")
+        history = gr.State([])
+        turns = gr.State([])
+        pending = gr.State("")
+        with gr.Row():
+            header = gr.Markdown(_header("en"), elem_id="rag-header")
+            choice = gr.Radio(LANGUAGE_CHOICES, value="auto", label=t["language"], elem_id="rag-language", scale=0, min_width=260)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(elem_id="rag-chat", height=560, layout="panel", buttons=["copy"], feedback_options=None, show_label=False)
+                with gr.Row():
+                    box = gr.Textbox(placeholder=t["placeholder"], show_label=False, elem_id="rag-question", scale=5, max_lines=6, autofocus=True, rtl=False)
+                    send = gr.Button(t["send"], variant="primary", elem_id="rag-send", scale=0, min_width=90)
+                    stop = gr.Button(t["stop"], elem_id="rag-stop", scale=0, min_width=80)
+                    new_chat = gr.Button(t["new_chat"], elem_id="rag-new", scale=0, min_width=110)
+                gr.Examples(EXAMPLES, inputs=[box], label=t["examples"])
+            with gr.Column(scale=2):
+                sources_title = gr.Markdown(f"### {t['sources']}")
+                sources = gr.HTML(render.sources_panel([], "en"), elem_id="rag-sources")
+                with gr.Accordion(t["index"], open=False) as index_box:
+                    status = gr.HTML(app.status("en"), elem_id="rag-status")
+                    rebuild = gr.Button(t["rebuild"], elem_id="rag-rebuild", size="sm")
+                    rebuild_result = gr.HTML(elem_id="rag-rebuild-result")
+
+        labelled = [box, send, stop, new_chat, sources_title, index_box, rebuild, header, status]
+
+        def relabel(lang: str, clear: bool) -> list:
+            tx = render.text_for(lang)
+            box_update = (
+                gr.update(placeholder=tx["placeholder"], rtl=lang == "ar", value="") if clear else gr.update(placeholder=tx["placeholder"], rtl=lang == "ar")
+            )
+            return [
+                box_update,
+                gr.update(value=tx["send"]),
+                gr.update(value=tx["stop"]),
+                gr.update(value=tx["new_chat"]),
+                f"### {tx['sources']}",
+                gr.update(label=tx["index"]),
+                gr.update(value=tx["rebuild"]),
+                _header(lang),
+                app.status(lang),
+            ]
+
+        def take(question: str, picked: str, current: str) -> list:
+            """Move the question out of the box and set the interface language."""
+            lang = ui_language(question or "", picked, current)
+            return [question, lang, *relabel(lang, clear=True)]
+
+        def pick(picked: str, current: str) -> list:
+            lang = picked if picked in render.TEXT else current
+            return [lang, *relabel(lang, clear=False)]
+
+        limit = concurrency(settings)
+        events = [
+            trigger(take, [box, choice, language], [pending, language, *labelled], queue=False).then(
+                app.respond, [pending, chat, history, turns, language], [chat, history, turns, sources], concurrency_limit=limit, concurrency_id="answer"
+            )
+            for trigger in (box.submit, send.click)
+        ]
+        gr.api(app.ask, api_name="ask", concurrency_limit=limit, concurrency_id="answer")
+        stop.click(None, None, None, cancels=events)
+        new_chat.click(lambda lang: ([], [], [], render.sources_panel([], lang)), [language], [chat, history, turns, sources], queue=False, cancels=events)
+        choice.change(pick, [choice, language], [language, *labelled], queue=False)
+        rebuild.click(app.rebuild, [language], [status, rebuild_result], concurrency_limit=1, concurrency_id="rebuild")
+    return demo
+
+
+def _header(language: str) -> str:
+    t = render.text_for(language)
+    return f'<div dir="{render.DIRECTION[language]}">\n\n## {t["title"]}\n{t["subtitle"]}\n\n</div>'
+
+
+def theme() -> gr.themes.Base:
+    # System fonts only: a Google font would be fetched from the internet.
+    return gr.themes.Soft(
+        font=["Noto Sans", "Noto Sans Arabic", "system-ui", "sans-serif"],
+        font_mono=["Noto Sans Mono", "ui-monospace", "monospace"],
+    )
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None, share: bool = False) -> None:
+    """Build the index if needed, load the model, then serve the chat until interrupted."""
+    if api.needs_build(settings):
+        print("Building the index from the articles first (rag index):", flush=True)
+        api.build_index(settings=settings, progress=True)
+    try:
+        backend = api.warm_up(settings)
+    except ModelError as exc:
+        backend = f"none (unavailable: {exc})"
+    demo = build_app(settings, backend)
+    demo.queue(default_concurrency_limit=concurrency(settings), max_size=64)
+    print(f"Answers: {backend}", flush=True)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        share=share,
+        css=CSS,
+        head=HEAD,
+        theme=theme(),
+        show_error=False,
+    )

@@ -1,0 +1,63 @@
+"""What a question asks (pure functions): a follow-up to the previous question,
+and the kind of answer it wants.
+
+Both feed the answer pipeline: a follow-up is joined to the question before it
+for retrieval, and the kind of answer is named in the prompt, because a small
+model told "the question asks for a number: give it first" states the number
+instead of restating the question around it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.core.text import detect_language
+
+# Personal pronouns point back; "this year" or "هذا العام" do not, so demonstratives are left out.
+_FOLLOW_UP_EN = re.compile(r"^(and|but|also|so|then|what about|how about)\b|\b(it|its|they|them|their|he|him|his|she|her)\b", re.I)
+_FOLLOW_UP_AR = re.compile(r"^(و|ف)|^(ماذا عن|ما عن)|(^|\s)(عنه|عنها|عنهم|منه|منها)(\s|[؟?]|$)")
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the one before: short, opening with "and", or
+    pointing back with a pronoun."""
+    text = question.strip()
+    pattern = _FOLLOW_UP_AR if detect_language(text) == "ar" else _FOLLOW_UP_EN
+    return len(text.split()) <= 4 or bool(pattern.search(text))
+
+
+def condense(question: str, history: list[tuple[str, str]] | None) -> str:
+    """A standalone question for retrieval: a follow-up is joined to the last
+    question the user asked, so "and how many shells?" still finds the shells."""
+    if not history or not is_follow_up(question):
+        return question
+    previous = history[-1][0].strip()
+    return f"{previous} {question}" if previous else question
+
+
+# The kind of answer, from how the question opens; first match wins, so
+# "how long" is a time before "how" could be anything. Arabic questions may open
+# with و/ف ("وكم ...") when they follow another.
+_OPENING = r"^\s*(?:[وف](?=\S))?"
+ANSWER_KINDS: list[tuple[str, re.Pattern]] = [
+    (kind, re.compile(f"{_OPENING}(?:{pattern})", re.I))
+    for kind, pattern in [
+        (
+            "a length of time or a date",
+            r"(when|how long|since when|(in |by )?what (year|month|day|date|time))\b|(متى|منذ متى|في أي (عام|سنة|شهر|يوم|تاريخ)|كم من الوقت|كم (استمر|دام|مدة))",
+        ),
+        ("a number", r"(how (many|much|far|big|large|old)|what (number|percentage|share|amount))\b|(كم|ما (عدد|حجم|قيمة|نسبة|مقدار|مساحة))"),
+        (
+            "a place",
+            r"(where|(in |to |from )?which (city|country|town|region|place|port|area))\b|(أين|إلى أين|الى أين|من أين|في أي (مدينة|دولة|بلد|منطقة|مكان|ميناء)|ما (هي )?(المدينة|الدولة|البلد|المنطقة))",
+        ),
+        ("a reason", r"(why|for what reason|what (is|was) the reason)\b|(لماذا|لم|ما (هو |هي )?(سبب|أسباب|الدافع))(\s|$)"),
+        ("the name of a person", r"(who|whom|whose)\b|(من (هو|هي|هم|الذي|التي)|من)\s"),
+    ]
+]
+
+
+def answer_kind(question: str) -> str:
+    """ "a number", "a place", ... for a question whose opening says what it
+    asks for; "" when it does not ("what did he say about ...")."""
+    return next((kind for kind, pattern in ANSWER_KINDS if pattern.match(question)), "")

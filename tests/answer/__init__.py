@@ -1,0 +1,1 @@
+"""Tests of rag.answer: from ranked sentences to checked, cited answers."""

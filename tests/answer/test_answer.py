@@ -1,0 +1,256 @@
+"""The answer pipeline's pure parts: checking generated text, abstentions, the prompt."""
+
+import pytest
+
+from rag.answer.check import check, is_abstention
+from rag.answer.events import Sources, Token, final, follow
+from rag.answer.evidence import Evidence
+from rag.answer.prompts import not_found
+from rag.core.config import Settings
+from rag.core.text import detect_language
+from rag.search.retrieval import Passage, Sentence
+
+P1 = "وأشار المتحدث باسم مجلس الأمن القومي الأميركي جون كيربي إلى أن كوريا الشمالية سلّمت «أكثر من ألف حاوية» من المعدات العسكرية إلى روسيا."
+P2 = "وأكدت روسيا أن إنتاجها من القذائف قد زاد هذا العام، لتحقيق الهدف المخطط له وهو 2.5 مليون قذيفة."
+
+
+def _passage(chunk_id, text):
+    return Passage(chunk_id, chunk_id.split("#")[0], "عنوان", text, 0, len(text), 0.5)
+
+
+EVIDENCE = [
+    Evidence(1, _passage("a#s0c0", P1), (Sentence(0, len(P1), P1, 0.9, 0.9),)),
+    Evidence(2, _passage("b#s0c0", P2), (Sentence(0, len(P2), P2, 0.8, 0.8),)),
+]
+
+
+@pytest.mark.parametrize(
+    "raw, text, cited, abstained, problem",
+    [
+        ("More than 1,000 containers [1].", "More than 1,000 containers [1].", [1], False, ""),
+        # A number from passage 2 cited as passage 1: re-cited to the passage that states it.
+        ("Russia expects 2.5 million shells [1].", "Russia expects 2.5 million shells [2].", [2], False, ""),
+        # No marker: the passage that supports it is cited.
+        ("Kirby said more than 1,000 containers.", "Kirby said more than 1,000 containers [1].", [1], False, ""),
+        ("The articles do not contain the answer to this question.", not_found("en"), [], True, ""),
+        ("لا تتضمن المقالات إجابة عن هذا السؤال.", not_found("en"), [], True, ""),
+        ("Russia will produce 4 million shells [2].", None, [], False, "numbers"),
+        ("Blinken said 1,000 containers [1].", None, [], False, "names"),
+        ("[3]", None, [], False, "no answer"),
+        ("How many containers did North Korea deliver? [1]", None, [], False, "restates"),
+        # Right facts, wrong language: an English question gets no Arabic answer.
+        ("سلمت كوريا الشمالية أكثر من ألف حاوية [1].", None, [], False, "not in English"),
+        ("1,000 [1].", "1,000 [1].", [1], False, ""),  # no words, no language to miss
+        ("More than 1,000 containers, 1,000 containers, 1,000 containers [1]", None, [], False, "repeats itself"),
+    ],
+)
+def test_check(raw, text, cited, abstained, problem):
+    verdict = check(raw, EVIDENCE, "How many containers did North Korea deliver?", "en")
+    assert problem in verdict.problem if problem else not verdict.problem
+    if text is not None:
+        assert verdict.text == text
+    assert [c.n for c in verdict.citations] == cited and verdict.abstained is abstained
+
+
+def test_citations_point_at_the_supporting_sentence():
+    verdict = check("Kirby: 1,000 containers [1].", EVIDENCE, "How many containers?", "en")
+    c = verdict.citations[0]
+    assert c.chunk_id == "a#s0c0" and c.sentence == P1 and (c.sentence_start, c.sentence_end) == (0, len(P1))
+
+
+@pytest.mark.parametrize(
+    "text, language, abstained",
+    [
+        ("The articles do not contain the answer to this question.", "en", True),
+        ("The population of Pyongyang is not mentioned in the given passages.", "en", True),
+        ("لا تتضمن المقالات إجابة عن هذا السؤال.", "ar", True),
+        ("لم يرد ذكر لسعر الروبل في المقالات.", "ar", True),
+        ("Kirby said 1,000 containers [1].", "en", False),
+        ("قال كيربي إن ألف حاوية وصلت [1].", "ar", False),
+    ],
+)
+def test_is_abstention(text, language, abstained):
+    assert is_abstention(text, language) is abstained
+
+
+def test_an_unmarked_answer_is_cited_to_the_passage_closest_in_meaning():
+    # Both passages "support" an English answer with no number or name; the
+    # closeness scores (multilingual embeddings in the pipeline) pick the second.
+    answer = "Russia is raising its output this year."
+    assert [c.n for c in check(answer, EVIDENCE, "What is Russia doing?", "en").citations] == [1]  # best-ranked
+    closer_to_2 = {(1, 0): 0.71, (2, 0): 0.86}
+    verdict = check(answer, EVIDENCE, "What is Russia doing?", "en", lambda text: closer_to_2)
+    assert verdict.text == "Russia is raising its output this year [2]." and [c.n for c in verdict.citations] == [2]
+
+
+@pytest.mark.parametrize(
+    "closeness, cited",
+    [
+        ({(1, 0): 0.75, (2, 0): 0.85}, [2]),  # clearly closer to passage 2: misnumbered
+        ({(1, 0): 0.80, (2, 0): 0.82}, [1]),  # within the margin: the model's citation stands
+    ],
+)
+def test_a_translated_answer_is_re_cited_only_to_a_clearly_closer_passage(closeness, cited):
+    verdict = check("Russia is raising its output this year [1].", EVIDENCE, "What is Russia doing?", "en", lambda text: closeness)
+    assert [c.n for c in verdict.citations] == cited and verdict.text.endswith(f"[{cited[0]}].")
+
+
+def test_check_reads_arabic_indic_markers_in_an_arabic_answer():
+    verdict = check("سلمت أكثر من ألف حاوية [١]", EVIDENCE, "كم حاوية سلمت كوريا الشمالية؟", "ar")
+    assert verdict.text == "سلمت أكثر من ألف حاوية [1]" and [c.n for c in verdict.citations] == [1]
+
+
+def test_check_refuses_an_english_answer_to_an_arabic_question():
+    verdict = check("North Korea delivered more than 1,000 containers [1].", EVIDENCE, "كم حاوية سلمت كوريا الشمالية؟", "ar")
+    assert "not in Arabic" in verdict.problem
+
+
+class ScriptedLLM:
+    """Returns a fixed text: to test what the guard does with a translation."""
+
+    name = "scripted"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def stream(self, messages, max_tokens):
+        yield self.text
+
+
+@pytest.mark.parametrize(
+    "translation, problem",
+    [
+        ("North Korea delivered more than a thousand containers of military equipment to Russia.", ""),
+        ("Kirby said more than 1000 containers were delivered.", ""),
+        ("North Korea delivered 5,000 containers to Russia.", "number"),  # a number the sentence does not state
+        ("North Korea delivered many containers to Russia.", "number"),  # the sentence's number dropped
+        ("Blinken said North Korea delivered 1000 containers.", "names"),  # a name it does not have
+        ("سلمت كوريا الشمالية ألف حاوية.", "not English"),
+    ],
+)
+def test_translations_are_checked_for_numbers_names_and_language(translation, problem):
+    from rag.answer.check import translation_problem
+
+    found = translation_problem(translation, P1)
+    assert problem in found if problem else not found
+
+
+@pytest.mark.parametrize(
+    "raw, problem, translated",
+    [
+        # Quotations must be the passage's own words; in another script they are a translation.
+        ("قال كيربي إن كوريا الشمالية سلمت «أكثر من ألف حاوية» [1].", "", False),
+        ("قال كيربي إن كوريا الشمالية سلمت «شحنة تاريخية غير مسبوقة» [1].", "quoted", False),
+        ('Kirby said North Korea delivered "more than a thousand containers" [1].', "quoted", False),
+        ("Kirby said North Korea delivered more than a thousand containers [1].", "", True),
+        # Wrong numbers and swapped names, in Arabic.
+        ("سلمت كوريا الشمالية أكثر من 5000 حاوية [1].", "numbers", False),
+        ("قال بلينكن إن كوريا الشمالية سلمت أكثر من ألف حاوية [1].", "words", False),
+    ],
+)
+def test_check_quotes_numbers_and_names_in_both_languages(raw, problem, translated):
+    question = "ماذا سلمت كوريا الشمالية؟" if detect_language(raw) == "ar" else "What did North Korea deliver?"
+    verdict = check(raw, EVIDENCE, question, detect_language(raw))
+    assert problem in verdict.problem if problem else not verdict.problem
+    assert verdict.translated is translated or bool(problem)
+
+
+# --- the orchestration, with a fixed retriever and a scripted model ----------------
+
+
+class FixedRetriever:
+    """The two evidence passages, every sentence scored as given: the pipeline's
+    decisions without the index."""
+
+    def __init__(self, similarity: float = 0.9) -> None:
+        self.similarity = similarity
+
+    def retrieve(self, question, k):
+        return [e.passage for e in EVIDENCE]
+
+    def sentence_scores(self, passages, *questions):
+        return {e.passage.chunk_id: [s._replace(similarity=self.similarity) for s in e.sentences] for e in EVIDENCE if e.passage in passages}
+
+
+class Scripted:
+    """A model that writes the given texts in turn and records what it was asked."""
+
+    name, kind = "scripted", "local"
+
+    def __init__(self, *texts: str) -> None:
+        self.texts, self.asked = list(texts), []
+
+    def stream(self, messages, max_tokens):
+        self.asked.append(messages)
+        text = self.texts.pop(0)
+        yield from (text[i : i + 7] for i in range(0, len(text), 7))
+
+
+def run(question, llm, **settings):
+    from rag.answer.pipeline import answer_stream
+
+    events = list(answer_stream(question, FixedRetriever(), llm, Settings(**settings)))
+    return events, final(events)
+
+
+def test_an_arabic_question_gets_the_verified_sentence_without_the_model():
+    llm = Scripted()
+    items, answer = run("كم حاوية سلمت كوريا الشمالية؟", llm)
+    assert answer.text == f"{P1} [1]" and answer.extractive and not llm.asked and len(items) == 1
+    assert answer.text[slice(*answer.span)] == "ألف"  # the number asked for, shown in bold
+
+
+def test_an_english_number_question_gets_the_number_in_english():
+    items, answer = run("How many containers did North Korea deliver?", Scripted())
+    assert answer.text == "1,000 [1]" and answer.text[slice(*answer.span)] == "1,000"
+    assert answer.original == P1 and [n.code for n in answer.notices] == ["answer_span"]
+
+
+def test_an_english_question_gets_a_checked_machine_translation():
+    english = "Kirby said North Korea delivered more than a thousand containers of military equipment to Russia."
+    items, answer = run("What did Kirby say North Korea delivered?", Scripted(english), translate="on")
+    draft = items[0]
+    assert isinstance(draft, Sources) and draft.pending == "translating" and draft.answer.text == f"{P1} [1]"
+    assert [streamed for _, streamed in follow(items)][-1] == english
+    assert answer.translated and answer.original == P1 and answer.text == english[:-1] + " [1]."
+    assert [n.code for n in answer.notices] == ["machine_translation"]
+
+
+def test_a_translation_that_changes_a_fact_is_not_shown():
+    items, answer = run("What did Kirby say North Korea delivered?", Scripted("Blinken said North Korea delivered 5,000 tanks."), translate="on")
+    assert answer.text == f"{P1} [1]" and not answer.translated
+    assert [n.code for n in answer.notices] == ["untranslated"] and "number" in answer.notices[0].detail
+    assert "5,000" not in answer.notices[0].text("en")  # readers get plain words, the API the detail
+
+
+def test_a_generated_answer_with_a_made_up_quote_falls_back_to_the_verified_sentence():
+    made_up = "قال كيربي إن كوريا الشمالية سلمت «شحنة تاريخية» [1]."
+    items, answer = run("ماذا قال كيربي عن كوريا الشمالية؟", Scripted(made_up, made_up), generate_ar="on")
+    assert answer.text == f"{P1} [1]" and answer.extractive and answer.generated == made_up
+    assert [n.code for n in answer.notices] == ["not_verified"] and "quoted" in answer.notices[0].detail
+    assert answer.timings["tries"] == 2
+    # Each try starts the streamed text afresh; the final answer replaces both.
+    assert [type(e).__name__ for e in items if not isinstance(e, Token)] == ["Sources", "Restart", "Final"]
+
+
+def test_a_checked_generated_answer_is_used_when_generation_is_on():
+    items, answer = run("كم حاوية سلمت كوريا الشمالية؟", Scripted("أكثر من ألف حاوية [1]."), generate_ar="on")
+    assert answer.text == "أكثر من ألف حاوية [1]." and not answer.extractive and not answer.notices
+    assert items[0].pending == "writing" and answer.text[slice(*answer.span)] == "ألف"
+    assert [type(e).__name__ for e in items if not isinstance(e, Token)] == ["Sources", "Final"]
+
+
+def test_a_number_question_whose_evidence_holds_no_number_is_not_answered():
+    items, answer = run("How many ships did Russia send?", Scripted())
+    assert not answer.abstained  # the passages state numbers
+    from rag.answer.pipeline import holds_kind
+
+    no_numbers = [Evidence(1, EVIDENCE[0].passage, (Sentence(0, 20, "قال كيربي إن الحاويات وصلت.", 0.9, 0.9),))]
+    assert not holds_kind(no_numbers, "How many ships did Russia send?")
+    assert holds_kind(no_numbers, "What did Kirby say?")  # asks for no number
+
+
+def test_a_refused_english_answer_without_translation_says_so_plainly():
+    made_up = 'Kirby called it "a historic shipment" [1].'
+    items, answer = run("What did Kirby say about North Korea?", Scripted(made_up, made_up), generate_en="on", translate="off")
+    assert answer.text == f"{P1} [1]" and [n.code for n in answer.notices] == ["not_verified", "untranslated"]

@@ -1,0 +1,1 @@
+"""Tests of rag.core: settings and Arabic/English text handling."""

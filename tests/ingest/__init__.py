@@ -1,0 +1,1 @@
+"""Tests of rag.ingest: reading and cleaning articles, splitting them into chunks."""

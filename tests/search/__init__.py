@@ -1,0 +1,1 @@
+"""Tests of rag.search: finding and ranking passages and sentences."""
