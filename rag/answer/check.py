@@ -12,6 +12,7 @@ from rag.answer.evidence import Evidence
 from rag.answer.guard import cited_numbers, clean_markers, repeats_itself, strip_markers, unquoted, unsupported_names, unsupported_numbers, unsupported_words
 from rag.answer.prompts import LANGUAGE_NAMES, not_found
 from rag.answer.schema import Citation, citation
+from rag.core.config import RECITE_MARGIN
 from rag.core.text import detect_language, has_letters, normalize
 from rag.index.lexical import tokenize
 from rag.search.retrieval import Sentence
@@ -29,12 +30,25 @@ def is_abstention(text: str, language: str) -> bool:
     return normalize(not_found(language)) in normal or bool(_ABSTAIN.search(normal))
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Why a text cannot be shown as grounded: a code for programs and tests
+    (empty, repeats, language, no_citation, restates, unquoted, numbers, names,
+    words), and a detail for logs and the API."""
+
+    code: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 @dataclass
 class Verdict:
     text: str
     citations: list[Citation]
     abstained: bool = False
-    problem: str = ""  # why the answer cannot be shown as grounded
+    problem: Problem | None = None  # set when the answer cannot be shown as grounded
     translated: bool = False  # written in another language than the cited passage
 
 
@@ -59,17 +73,17 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str, clos
     by_n = {e.n: e for e in evidence}
     text = tidy(clean_markers(raw, set(by_n)))
     if not strip_markers(text).strip():
-        return Verdict("", [], problem="the model gave no answer")
+        return Verdict("", [], problem=Problem("empty", "the model gave no answer"))
     if is_abstention(text, language):
         return Verdict(not_found(language), [], abstained=True)
     body = strip_markers(text)
     if repeats_itself(text):
-        return Verdict(text, [], problem="the answer repeats itself")
+        return Verdict(text, [], problem=Problem("repeats", "the answer repeats itself"))
     if has_letters(body) and detect_language(body) != language:
-        return Verdict(text, [], problem=f"the answer is not in {LANGUAGE_NAMES[language]}")
+        return Verdict(text, [], problem=Problem("language", f"the answer is not in {LANGUAGE_NAMES[language]}"))
     cited = [n for n in cited_numbers(text) if n in by_n]
     quoted = " ".join(by_n[n].passage.text for n in cited)
-    problem = _unsupported(text, quoted, question) if cited else "the answer cites no passage"
+    problem = _unsupported(text, quoted, question) if cited else Problem("no_citation", "the answer cites no passage")
     if problem:
         supporting = [e.n for e in evidence if not _unsupported(text, e.passage.text, question)]
         if not supporting:
@@ -91,13 +105,6 @@ def check(raw: str, evidence: list[Evidence], question: str, language: str, clos
     return Verdict(text, [citation(by_n[n], _closest_sentence(by_n[n], text, near)) for n in cited], translated=translated)
 
 
-# How much closer in meaning (cosine) another passage's sentence must be for a
-# translated answer to be re-cited to it. On the dev questions the misnumbered
-# answer's source was 0.056 closer; a cited passage that held the answer was
-# never beaten by more than 0.004.
-RECITE_MARGIN = 0.03
-
-
 def _cite_only(text: str, n: int) -> str:
     return clean_markers(text, set()).rstrip(" .") + f" [{n}]."
 
@@ -106,19 +113,19 @@ def _nearness(near: dict[tuple[int, int], float], item: Evidence) -> float:
     return max(near.get((item.n, s[0]), 0.0) for s in item.sentences)
 
 
-def _unsupported(answer: str, quoted: str, question: str) -> str:
-    """Why the quoted passages do not support the answer, or "" when they do."""
+def _unsupported(answer: str, quoted: str, question: str) -> Problem | None:
+    """Why the quoted passages do not support the answer, or None when they do."""
     if not set(tokenize(strip_markers(answer))) - set(tokenize(question)):
-        return "the answer only restates the question"
+        return Problem("restates", "the answer only restates the question")
     if quotes := unquoted(answer, quoted):
-        return f"quoted words not in the cited passages: {quotes}"
+        return Problem("unquoted", f"quoted words not in the cited passages: {quotes}")
     if numbers := unsupported_numbers(answer, quoted + " " + question):
-        return f"numbers not in the cited passages: {sorted(numbers)}"
+        return Problem("numbers", f"numbers not in the cited passages: {sorted(numbers)}")
     if names := unsupported_names(answer, quoted, question):
-        return f"names not in the cited passages: {names}"
+        return Problem("names", f"names not in the cited passages: {names}")
     if words := unsupported_words(answer, quoted, question):
-        return f"words not in the cited passages: {words}"
-    return ""
+        return Problem("words", f"words not in the cited passages: {words}")
+    return None
 
 
 def _closest_sentence(item: Evidence, answer: str, near: dict[tuple[int, int], float]) -> Sentence:
@@ -128,14 +135,14 @@ def _closest_sentence(item: Evidence, answer: str, near: dict[tuple[int, int], f
     return max(item.sentences, key=lambda s: (len(tokens & set(tokenize(s[2]))), near.get((item.n, s[0]), 0.0), s[3]))
 
 
-def translation_problem(translation: str, source: str) -> str:
-    """Why a machine translation cannot stand for its source sentence, or "":
+def translation_problem(translation: str, source: str) -> Problem | None:
+    """Why a machine translation cannot stand for its source sentence, or None:
     every number kept and none added, no name the source lacks, in English. A
     small model's translation can echo its instructions or swap facts."""
     if not has_letters(translation) or detect_language(translation) != "en":
-        return "the translation is not English"
+        return Problem("language", "the translation is not English")
     if unsupported_numbers(translation, source) or unsupported_numbers(source, translation):
-        return "the translation changed a number"
+        return Problem("numbers", "the translation changed a number")
     if names := unsupported_names(translation, source, ""):
-        return f"the translation added names: {names}"
-    return ""
+        return Problem("names", f"the translation added names: {names}")
+    return None

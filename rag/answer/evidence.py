@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.answer.guard import looks_like_injection
-from rag.core.config import Settings
+from rag.core.config import SHORT_SENTENCE_WORDS, Settings
 from rag.core.text import normalize
-from rag.search.retrieval import SHORT_SENTENCE_WORDS, Passage, Sentence
+from rag.search.retrieval import Passage, Sentence
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from rag.answer.events import Event, final
 from rag.answer.llm import LLM, LLMError, load_llm
 from rag.answer.pipeline import answer_stream, prime
 from rag.answer.schema import Answer
-from rag.core.config import Settings
+from rag.core.config import MAX_QUESTION_CHARS, Settings
 from rag.core.models import ModelError
 from rag.core.notices import Notice
 from rag.core.text import INVISIBLE, detect_language, normalize
@@ -32,8 +32,6 @@ from rag.index.build import build_index as _build_index
 from rag.index.store import IndexMissingError, IndexProblem, forget_clients, manifest_path, read_manifest
 from rag.search.retrieval import Passage, Retriever, Sentence, load_manifest_for_search
 
-# Longer questions are cut to this many characters (a question, not a document).
-MAX_QUESTION_CHARS = 2000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

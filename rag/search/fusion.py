@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RRF_K = 60  # the constant of Cormack et al.; damps the gap between ranks 1 and 2
+from rag.core.config import RRF_K
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rag.core.config import ScoreWeights, SentenceWeights, Settings
+from rag.core.config import SHORT_SENTENCE_WORDS, ScoreWeights, SentenceWeights, Settings
 from rag.core.text import detect_language
 from rag.index.embeddings import embedding_id, get_embedding, latent_model
 from rag.index.latent import LatentIndex, LatentRows
@@ -51,9 +51,6 @@ class Sentence(NamedTuple):
     text: str
     score: float  # how likely it holds the answer: the ranking (config.SentenceWeights)
     similarity: float  # cosine with the question(s) alone: what abstention is calibrated on
-
-
-SHORT_SENTENCE_WORDS = 8  # headings and captions: similar to a question, rarely its answer
 
 
 def sentence_score(weights, similarity: float, latent: float, passage_rank: int, overlap: float, words: int) -> float:

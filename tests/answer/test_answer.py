@@ -36,17 +36,17 @@ EVIDENCE = [
         ("لا تتضمن المقالات إجابة عن هذا السؤال.", not_found("en"), [], True, ""),
         ("Russia will produce 4 million shells [2].", None, [], False, "numbers"),
         ("Blinken said 1,000 containers [1].", None, [], False, "names"),
-        ("[3]", None, [], False, "no answer"),
+        ("[3]", None, [], False, "empty"),
         ("How many containers did North Korea deliver? [1]", None, [], False, "restates"),
         # Right facts, wrong language: an English question gets no Arabic answer.
-        ("سلمت كوريا الشمالية أكثر من ألف حاوية [1].", None, [], False, "not in English"),
+        ("سلمت كوريا الشمالية أكثر من ألف حاوية [1].", None, [], False, "language"),
         ("1,000 [1].", "1,000 [1].", [1], False, ""),  # no words, no language to miss
-        ("More than 1,000 containers, 1,000 containers, 1,000 containers [1]", None, [], False, "repeats itself"),
+        ("More than 1,000 containers, 1,000 containers, 1,000 containers [1]", None, [], False, "repeats"),
     ],
 )
 def test_check(raw, text, cited, abstained, problem):
     verdict = check(raw, EVIDENCE, "How many containers did North Korea deliver?", "en")
-    assert problem in verdict.problem if problem else not verdict.problem
+    assert verdict.problem.code == problem if problem else verdict.problem is None
     if text is not None:
         assert verdict.text == text
     assert [c.n for c in verdict.citations] == cited and verdict.abstained is abstained
@@ -102,7 +102,7 @@ def test_check_reads_arabic_indic_markers_in_an_arabic_answer():
 
 def test_check_refuses_an_english_answer_to_an_arabic_question():
     verdict = check("North Korea delivered more than 1,000 containers [1].", EVIDENCE, "كم حاوية سلمت كوريا الشمالية؟", "ar")
-    assert "not in Arabic" in verdict.problem
+    assert verdict.problem.code == "language" and "not in Arabic" in str(verdict.problem)
 
 
 class ScriptedLLM:
@@ -122,17 +122,17 @@ class ScriptedLLM:
     [
         ("North Korea delivered more than a thousand containers of military equipment to Russia.", ""),
         ("Kirby said more than 1000 containers were delivered.", ""),
-        ("North Korea delivered 5,000 containers to Russia.", "number"),  # a number the sentence does not state
-        ("North Korea delivered many containers to Russia.", "number"),  # the sentence's number dropped
+        ("North Korea delivered 5,000 containers to Russia.", "numbers"),  # a number the sentence does not state
+        ("North Korea delivered many containers to Russia.", "numbers"),  # the sentence's number dropped
         ("Blinken said North Korea delivered 1000 containers.", "names"),  # a name it does not have
-        ("سلمت كوريا الشمالية ألف حاوية.", "not English"),
+        ("سلمت كوريا الشمالية ألف حاوية.", "language"),
     ],
 )
 def test_translations_are_checked_for_numbers_names_and_language(translation, problem):
     from rag.answer.check import translation_problem
 
     found = translation_problem(translation, P1)
-    assert problem in found if problem else not found
+    assert found.code == problem if problem else found is None
 
 
 @pytest.mark.parametrize(
@@ -140,8 +140,8 @@ def test_translations_are_checked_for_numbers_names_and_language(translation, pr
     [
         # Quotations must be the passage's own words; in another script they are a translation.
         ("قال كيربي إن كوريا الشمالية سلمت «أكثر من ألف حاوية» [1].", "", False),
-        ("قال كيربي إن كوريا الشمالية سلمت «شحنة تاريخية غير مسبوقة» [1].", "quoted", False),
-        ('Kirby said North Korea delivered "more than a thousand containers" [1].', "quoted", False),
+        ("قال كيربي إن كوريا الشمالية سلمت «شحنة تاريخية غير مسبوقة» [1].", "unquoted", False),
+        ('Kirby said North Korea delivered "more than a thousand containers" [1].', "unquoted", False),
         ("Kirby said North Korea delivered more than a thousand containers [1].", "", True),
         # Wrong numbers and swapped names, in Arabic.
         ("سلمت كوريا الشمالية أكثر من 5000 حاوية [1].", "numbers", False),
@@ -151,7 +151,7 @@ def test_translations_are_checked_for_numbers_names_and_language(translation, pr
 def test_check_quotes_numbers_and_names_in_both_languages(raw, problem, translated):
     question = "ماذا سلمت كوريا الشمالية؟" if detect_language(raw) == "ar" else "What did North Korea deliver?"
     verdict = check(raw, EVIDENCE, question, detect_language(raw))
-    assert problem in verdict.problem if problem else not verdict.problem
+    assert verdict.problem.code == problem if problem else verdict.problem is None
     assert verdict.translated is translated or bool(problem)
 
 

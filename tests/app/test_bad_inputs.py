@@ -15,7 +15,8 @@ import pytest
 
 from rag import Answer, ask
 from rag.answer.prompts import build_messages
-from rag.app.api import MAX_QUESTION_CHARS, EmptyQuestionError, QuestionError
+from rag.app.api import EmptyQuestionError, QuestionError
+from rag.core.config import MAX_QUESTION_CHARS
 from rag.index.build import build_index
 from rag.search.retrieval import Passage
 from tests.conftest import copy_seeds, make_settings
