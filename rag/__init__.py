@@ -4,6 +4,7 @@ from rag.answer.schema import Answer, Citation
 from rag.app.api import EmptyQuestionError, Engine, QuestionError, ask, build_index, retrieve
 from rag.core.config import Settings
 from rag.index.store import IndexMissingError, IndexProblem
+from rag.search.filters import FilterError
 from rag.search.retrieval import Passage
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "EmptyQuestionError",
     "IndexProblem",
     "IndexMissingError",
+    "FilterError",
 ]

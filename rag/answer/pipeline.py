@@ -34,6 +34,7 @@ from rag.answer.spans import PATTERNS, answer_span, candidates, english_span
 from rag.core.config import KIND_CANDIDATES, Settings
 from rag.core.notices import Notice
 from rag.core.text import detect_language
+from rag.search.filters import Scope
 from rag.search.questions import answer_kind, condense
 from rag.search.retrieval import Retriever, Sentence
 
@@ -45,6 +46,7 @@ def answer_stream(
     settings: Settings,
     history: list[tuple[str, str]] | None = None,
     notices: list[Notice] | None = None,
+    scope: Scope | None = None,
 ) -> Iterator[Event]:
     """Yield the answer as events (rag.answer.events): Sources (the passages
     and the verified sentence) when a model will write, its Tokens, a Restart
@@ -61,7 +63,7 @@ def answer_stream(
     language = detect_language(question)
     standalone = condense(question, history)
     previous = history[-1][0] if standalone != question and history else ""
-    passages = retriever.retrieve(standalone, settings.top_k)
+    passages = retriever.retrieve(standalone, settings.top_k, scope=scope)
     timings = {"retrieve_ms": _ms(started)}
     # A follow-up's sentences are scored against the joined question (the topic)
     # and the follow-up itself (what is asked now): "and how many children?".

@@ -27,9 +27,10 @@ from rag.core.config import MAX_QUESTION_CHARS, Settings
 from rag.core.models import ModelError
 from rag.core.notices import Notice
 from rag.core.text import INVISIBLE, detect_language, normalize
-from rag.index.build import IndexStats, is_outdated
+from rag.index.build import IndexStats, needs_update
 from rag.index.build import build_index as _build_index
 from rag.index.store import IndexMissingError, IndexProblem, forget_clients, manifest_path, read_manifest
+from rag.search.filters import Filter, Scope, date_range, outlets, scope
 from rag.search.retrieval import Passage, Retriever, Sentence, load_manifest_for_search
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -77,7 +78,7 @@ class Engine:
         with self._lock:
             cached = self._retrievers.get(settings)  # frozen: any setting that differs gets its own
             if cached is None or cached[0] != _stamp(path):  # _stamp: IndexMissingError when there is none
-                if cached is None and _stamp(path) and is_outdated(read_manifest(settings), settings):
+                if cached is None and _stamp(path) and needs_update(read_manifest(settings), settings):
                     raise IndexProblem(f"The index in {path.parent} was built by an older version of rag. Rebuild it with: rag index")
                 cached = _load_consistent(settings, path)
                 self._retrievers[settings] = cached
@@ -91,10 +92,13 @@ class Engine:
                 self._models[key] = load_llm(settings)
             return self._models[key]
 
-    def retrieve(self, question: str, k: int | None = None, settings: Settings | None = None, mode: str | None = None) -> list[Passage]:
+    def retrieve(
+        self, question: str, k: int | None = None, settings: Settings | None = None, mode: str | None = None, chosen: Filter | None = None
+    ) -> list[Passage]:
         settings = settings or Settings.from_env()
         text, _ = prepare_question(question)
-        return self.retriever(settings).retrieve(text, k or settings.top_k, mode=mode)
+        retriever = self.retriever(settings)
+        return retriever.retrieve(text, k or settings.top_k, mode=mode, scope=scope(retriever.manifest, chosen or Filter()))
 
     def rank_sentences(self, question: str, passages: list[Passage], settings: Settings | None = None) -> list[Sentence]:
         settings = settings or Settings.from_env()
@@ -102,22 +106,27 @@ class Engine:
         return self.retriever(settings).ranked_sentences(passages, text)
 
     @overload
-    def ask(self, question: str, history=..., stream: Literal[False] = ..., settings: Settings | None = ...) -> Answer: ...
+    def ask(self, question: str, history=..., stream: Literal[False] = ..., settings: Settings | None = ..., chosen: Filter | None = ...) -> Answer: ...
     @overload
-    def ask(self, question: str, history=..., *, stream: Literal[True], settings: Settings | None = ...) -> Iterator[Event]: ...
+    def ask(self, question: str, history=..., *, stream: Literal[True], settings: Settings | None = ..., chosen: Filter | None = ...) -> Iterator[Event]: ...
 
-    def ask(self, question: str, history=None, stream: bool = False, settings: Settings | None = None) -> Answer | Iterator[Event]:
+    def ask(
+        self, question: str, history=None, stream: bool = False, settings: Settings | None = None, chosen: Filter | None = None
+    ) -> Answer | Iterator[Event]:
         settings = settings or Settings.from_env()
         text, notices = prepare_question(question)
         pairs = _history(history)
         retriever = self.retriever(settings)
+        where = scope(retriever.manifest, chosen or Filter())
+        if where is not None:
+            notices.append(Notice("filtered", f"{len(where.docs)} of {where.total} articles searched"))
         llm = LLM()  # the verified answer needs no model: it is loaded only when it will write or translate
         if settings.model_needed(detect_language(text)):
             try:
                 llm = self.model(settings)
             except (LLMError, ModelError) as exc:
                 notices.append(Notice("model_unavailable", str(exc)))
-        events = answer_stream(text, retriever, llm, settings, pairs, notices)
+        events = answer_stream(text, retriever, llm, settings, pairs, notices, where)
         return events if stream else final(events)
 
     def warm_up(self, settings: Settings) -> str:
@@ -172,13 +181,26 @@ def _history(history) -> list[tuple[str, str]]:
 ENGINE = Engine()
 
 
-def retrieve(question: str, k: int | None = None, settings: Settings | None = None, mode: str | None = None) -> list[Passage]:
+def retrieve(
+    question: str,
+    k: int | None = None,
+    settings: Settings | None = None,
+    mode: str | None = None,
+    *,
+    sources: list[str] | str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[Passage]:
     """The k passages that best match the question, best first.
 
     mode: "hybrid" (default, RAG_RETRIEVAL), "dense" or "lexical".
-    Raises IndexMissingError (build the index first: `rag index` or `build_index()`).
+    sources, since, until: only articles from these outlets, dated YYYY-MM-DD
+    within the bounds (undated articles are left out by a date bound); see
+    `outlets` and `index_status` for what the index holds.
+    Raises IndexMissingError (build the index first: `rag index` or `build_index()`),
+    FilterError (a ValueError) for a malformed date or an outlet the index lacks.
     """
-    return ENGINE.retrieve(question, k, settings, mode)
+    return ENGINE.retrieve(question, k, settings, mode, Filter.of(sources, since, until))
 
 
 def rank_sentences(question: str, passages: list[Passage], settings: Settings | None = None) -> list[Sentence]:
@@ -188,9 +210,27 @@ def rank_sentences(question: str, passages: list[Passage], settings: Settings | 
 
 
 @overload
-def ask(question: str, history: list[tuple[str, str]] | None = ..., stream: Literal[False] = ..., settings: Settings | None = ...) -> Answer: ...
+def ask(
+    question: str,
+    history: list[tuple[str, str]] | None = ...,
+    stream: Literal[False] = ...,
+    settings: Settings | None = ...,
+    *,
+    sources: list[str] | str | None = ...,
+    since: str | None = ...,
+    until: str | None = ...,
+) -> Answer: ...
 @overload
-def ask(question: str, history: list[tuple[str, str]] | None = ..., *, stream: Literal[True], settings: Settings | None = ...) -> Iterator[Event]: ...
+def ask(
+    question: str,
+    history: list[tuple[str, str]] | None = ...,
+    *,
+    stream: Literal[True],
+    settings: Settings | None = ...,
+    sources: list[str] | str | None = ...,
+    since: str | None = ...,
+    until: str | None = ...,
+) -> Iterator[Event]: ...
 
 
 def ask(
@@ -198,6 +238,10 @@ def ask(
     history: list[tuple[str, str]] | None = None,
     stream: bool = False,
     settings: Settings | None = None,
+    *,
+    sources: list[str] | str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> Answer | Iterator[Event]:
     """Answer a question from the articles, citing passages as [n].
 
@@ -205,10 +249,13 @@ def ask(
     Sources (passages and the verified answer) when a model will write, its
     Tokens, Restart when it starts over, then Final (authoritative: the check
     may replace the streamed text). `events.follow` reads them for display.
-    Raises QuestionError (a ValueError) for an empty or unusable question, and
-    IndexProblem when there is no usable index (build it with `rag index`).
+    sources, since, until: search only these outlets and this period (as `retrieve`).
+    Raises QuestionError (a ValueError) for an empty or unusable question,
+    FilterError (a ValueError) for a filter that cannot apply, and IndexProblem
+    when there is no usable index (build it with `rag index`).
     """
-    return ENGINE.ask(question, history, stream=stream, settings=settings)  # type: ignore[call-overload]  # a bool picks at run time
+    chosen = Filter.of(sources, since, until)
+    return ENGINE.ask(question, history, stream=stream, settings=settings, chosen=chosen)  # type: ignore[call-overload]  # a bool picks at run time
 
 
 def build_index(full: bool = False, settings: Settings | None = None, progress: bool = False) -> IndexStats:
@@ -220,7 +267,7 @@ def needs_build(settings: Settings | None = None) -> bool:
     """No index yet, or one an older version built: the apps build it on start."""
     settings = settings or Settings.from_env()
     try:
-        return is_outdated(read_manifest(settings), settings)
+        return needs_update(read_manifest(settings), settings)
     except IndexProblem:
         return False  # a damaged manifest: reading says what to do
 
@@ -237,6 +284,19 @@ def backend_name(settings: Settings | None = None) -> str:
     return ENGINE.backend_name(settings or Settings.from_env())
 
 
+def filter_scope(
+    sources: list[str] | str | None = None, since: str | None = None, until: str | None = None, settings: Settings | None = None
+) -> tuple[Scope | None, int, tuple[str, str] | None]:
+    """What a filter keeps (None: everything), the number of articles, and their
+    date range: for the UI's filter row. Raises FilterError as `ask` would."""
+    settings = settings or Settings.from_env()
+    chosen = Filter.of(sources, since, until)
+    manifest = read_manifest(settings)
+    if manifest is None:
+        return None, 0, None
+    return scope(manifest, chosen), len(manifest.files), date_range(manifest)
+
+
 def index_status(settings: Settings | None = None) -> dict | None:
     """What the index holds (None when there is none yet): for `rag status` and the UI."""
     settings = settings or Settings.from_env()
@@ -251,4 +311,6 @@ def index_status(settings: Settings | None = None) -> dict | None:
         "chunks": manifest.chunk_count,
         "embedding": manifest.embedding,
         "built": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
+        "outlets": outlets(manifest),
+        "dates": " – ".join(span) if (span := date_range(manifest)) else "",
     }

@@ -26,7 +26,7 @@ def _print_passages(passages, stream=sys.stdout) -> None:
         print("No passages found.", file=stream)
     for n, p in enumerate(passages, 1):
         appended = p.section_kind == "appended"
-        where = f"{p.doc_id} §{p.section}" + (" (another story on the page)" if appended else "")
+        where = " · ".join(b for b in (p.source, p.date, f"{p.doc_id} §{p.section}") if b) + (" (another story on the page)" if appended else "")
         title = p.section_title if appended and p.section_title else p.title
         print(f"[{n}] {p.score:.3f}  {where}  [{p.retriever}]  {title}", file=stream)
         body = " ".join(p.text.split())
@@ -56,7 +56,7 @@ def _index_first(settings: Settings) -> None:
 
 def cmd_search(args, settings: Settings) -> int:
     _index_first(settings)
-    passages = api.retrieve(" ".join(args.question), k=args.k, settings=settings)
+    passages = api.retrieve(" ".join(args.question), k=args.k, settings=settings, **_filters(args))
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=1))
     else:
@@ -79,14 +79,19 @@ def _print_answer(answer, stream=sys.stdout, streamed: str = "") -> None:
     if answer.citations:
         print("\nSources:", file=stream)
         for c in answer.citations:
-            where = f"{c.doc_id} {c.date}".strip()
+            where = " · ".join(b for b in (c.source, c.date, c.doc_id) if b)
             print(f"[{c.n}] {c.title} ({where})", file=stream)
             print(textwrap.indent(textwrap.fill(" ".join(c.sentence.split()), 100), "    "), file=stream)
 
 
-def _ask_streaming(question: str, settings: Settings, history=None):
+def _filters(args) -> dict:
+    """--source/--since/--until as keyword arguments of api.ask and api.retrieve."""
+    return {"sources": args.source, "since": args.since, "until": args.until}
+
+
+def _ask_streaming(question: str, settings: Settings, history=None, filters: dict | None = None):
     streamed = ""
-    for event, streamed in follow(api.ask(question, history=history, stream=True, settings=settings)):
+    for event, streamed in follow(api.ask(question, history=history, stream=True, settings=settings, **(filters or {}))):
         match event:
             case Token(text=piece):
                 print(piece, end="", flush=True)
@@ -104,10 +109,10 @@ def cmd_ask(args, settings: Settings) -> int:
     question = " ".join(args.question)
     _index_first(settings)
     if args.json:
-        answer = api.ask(question, settings=settings)
+        answer = api.ask(question, settings=settings, **_filters(args))
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
     else:
-        _ask_streaming(question, settings)
+        _ask_streaming(question, settings, filters=_filters(args))
     return 0
 
 
@@ -164,7 +169,8 @@ def cmd_status(args, settings: Settings) -> int:
     if status is None:
         print(f"No index in {settings.index_dir} yet. Build it with: rag index")
         return 1
-    print(json.dumps(status, ensure_ascii=False) if args.json else "\n".join(f"{k}: {v}" for k, v in status.items()))
+    shown = {k: ", ".join(v) if isinstance(v, list) else v for k, v in status.items()}
+    print(json.dumps(status, ensure_ascii=False) if args.json else "\n".join(f"{k}: {v}" for k, v in shown.items()))
     return 0
 
 
@@ -183,6 +189,12 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def _add_filter_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", action="append", metavar="OUTLET", help="only articles from this outlet (repeatable; `rag status` lists them)")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Ask Arabic or English questions about news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,11 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+")
     p.add_argument("-k", type=int, default=None, help="number of passages (default: RAG_TOP_K or 5)")
     p.add_argument("--json", action="store_true")
+    _add_filter_arguments(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question with cited sources")
     p.add_argument("question", nargs="+")
     p.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
+    _add_filter_arguments(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="interactive session in the terminal, with follow-up questions")

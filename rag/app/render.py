@@ -15,6 +15,7 @@ from rag.answer.guard import MARKER, marker_numbers
 from rag.answer.schema import Answer, Citation
 from rag.answer.spans import answer_span
 from rag.core.text import detect_language
+from rag.search.filters import Scope
 from rag.search.retrieval import Passage
 
 # Interface text in both languages; the UI follows the question's language
@@ -48,7 +49,16 @@ TEXT = {
         "embedding": "embedding",
         "model": "answers",
         "built": "built",
-        "no_index": "No index yet: it is built on the first question, or with the button below.",
+        "no_index": "No index yet: build it with the button below.",
+        "filters": "Filter by outlet and date",
+        "outlets": "Outlets (all when empty)",
+        "since": "From (YYYY-MM-DD)",
+        "until": "To (YYYY-MM-DD)",
+        "filter_all": "All {total} articles are searched{held}.",
+        "held": ", dated {first} to {last}",
+        "filter_some": "{kept} of {total} articles match the filter: {left_out} left out{undated}.",
+        "undated": " ({undated} of them have no date)",
+        "bad_filter": "The filter cannot be applied: {detail}",
         "rebuilt": "{added} added, {updated} updated, {removed} removed, {unchanged} unchanged; {embedded} passages embedded in {seconds:.1f} s.",
         "rebuild_failed": "The rebuild failed: {detail}",
     },
@@ -80,7 +90,16 @@ TEXT = {
         "embedding": "التضمين",
         "model": "الإجابات",
         "built": "آخر بناء",
-        "no_index": "لا يوجد فهرس بعد: يُبنى عند أول سؤال أو بالزر أدناه.",
+        "no_index": "لا يوجد فهرس بعد: ابنه بالزر أدناه.",
+        "filters": "تصفية حسب المصدر والتاريخ",
+        "outlets": "المصادر (كلها إن تُركت فارغة)",
+        "since": "من (YYYY-MM-DD)",
+        "until": "إلى (YYYY-MM-DD)",
+        "filter_all": "يُبحث في كل المقالات ({total}){held}.",
+        "held": "، المؤرخة من {first} إلى {last}",
+        "filter_some": "{kept} من {total} مقالاً تطابق التصفية: استُبعد {left_out}{undated}.",
+        "undated": " ({undated} منها بلا تاريخ)",
+        "bad_filter": "تعذّر تطبيق التصفية: {detail}",
         "rebuilt": "أضيف {added}، حُدّث {updated}، حُذف {removed}، بلا تغيير {unchanged}؛ {embedded} مقطعاً في {seconds:.1f} ث.",
         "rebuild_failed": "فشلت إعادة البناء: {detail}",
     },
@@ -233,6 +252,20 @@ def _question_of(block: str, fallback: str) -> str:
     found = _QUESTION_ATTR.search(block)
     question = html.unescape(found.group(1)) if found else fallback
     return html.escape(question if len(question) <= 80 else question[:79] + "…")
+
+
+def filter_note(matched: Scope | None, total: int, held: tuple[str, str] | None, ui_language: str, problem: str = "") -> str:
+    """Under the filter row: what a question will search (the index's date range, or
+    how many articles the filter leaves out), or why the filter cannot apply."""
+    t = text_for(ui_language)
+    if problem:
+        text = t["bad_filter"].format(detail=problem)
+    elif matched is None:
+        text = t["filter_all"].format(total=total, held=t["held"].format(first=held[0], last=held[1]) if held else "")
+    else:
+        undated = t["undated"].format(undated=matched.undated_left_out) if matched.undated_left_out else ""
+        text = t["filter_some"].format(kept=len(matched.docs), total=matched.total, left_out=matched.left_out, undated=undated)
+    return f'<div class="rag-filter-note" dir="{DIRECTION[ui_language]}">{html.escape(text)}</div>'
 
 
 def status_html(status: dict | None, backend: str, ui_language: str) -> str:

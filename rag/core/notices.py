@@ -35,6 +35,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The number or date asked for, from the cited Arabic sentence (highlighted in the sources).",
         "ar": "الرقم أو التاريخ المطلوب، من الجملة العربية المستشهد بها (مظللة في المصادر).",
     },
+    "filtered": {
+        "en": "Only the articles matching your filter (outlet, dates) were searched.",
+        "ar": "بُحث في المقالات المطابقة للتصفية (المصدر، التاريخ) فقط.",
+    },
     "untranslated": {
         "en": "No reliable English translation could be made; this is the Arabic sentence that answers, from the cited article.",
         "ar": "تعذّرت ترجمة موثوقة إلى الإنجليزية؛ هذه الجملة العربية التي تجيب، من المقال المستشهد به.",

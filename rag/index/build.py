@@ -30,6 +30,7 @@ from rag.index.embeddings import embedding_id, get_embedding, latent_model
 from rag.index.latent import LatentRows
 from rag.index.lexical import LEXICAL_VERSION, LexicalIndex
 from rag.index.store import (
+    MANIFEST_FORMAT,
     FileEntry,
     IndexProblem,
     Manifest,
@@ -86,6 +87,13 @@ def is_outdated(manifest: Manifest | None, settings: Settings) -> bool:
     return stale or not lexical or (wants_latent(settings) and not manifest.latent)
 
 
+def needs_update(manifest: Manifest | None, settings: Settings) -> bool:
+    """The index must be built before it is read: none yet, an outdated one, or
+    one whose manifest lacks what this version records (an incremental build
+    adds it without re-embedding)."""
+    return is_outdated(manifest, settings) or (manifest is not None and manifest.format < MANIFEST_FORMAT)
+
+
 def _needs_full_build(old: Manifest | None, embedding: str, settings: Settings) -> str | None:
     """Why the existing index cannot be updated in place, or None when it can."""
     if old is None:
@@ -125,6 +133,9 @@ class _Plan:
     embed: list[Document]  # new and changed documents (all of them on a rebuild)
     replace: list[str]  # ids whose old chunks go before the new ones are added
     remove: list[str]  # ids of documents that are gone
+    # Unchanged documents whose outlet or date the manifest lacks (written by an
+    # older version): recorded without re-embedding anything.
+    describe: list[Document] = field(default_factory=list)
 
 
 def _plan(docs: list[Document], old: Manifest | None, reason: str | None, stats: IndexStats) -> _Plan:
@@ -144,7 +155,8 @@ def _plan(docs: list[Document], old: Manifest | None, reason: str | None, stats:
         embed.append(doc)
     remove = sorted(set(known) - {d.doc_id for d in docs})
     stats.removed = len(remove)
-    return _Plan(reason, embed, [] if reason else replace, remove)
+    describe = [d for d in docs if d.doc_id in known and (known[d.doc_id].source, known[d.doc_id].date) != (d.source or "", d.date or "")]
+    return _Plan(reason, embed, [] if reason else replace, remove, describe)
 
 
 def build_index(settings: Settings | None = None, full: bool = False, progress: bool = False) -> IndexStats:
@@ -164,7 +176,7 @@ def build_index(settings: Settings | None = None, full: bool = False, progress: 
             old = None
         reason = "full rebuild requested" if full else _needs_full_build(old, embedding, settings)
         plan = _plan(docs, old, reason, stats)
-        if old is not None and not (plan.reason or plan.embed or plan.remove or _pending(settings).exists()):
+        if old is not None and not (plan.reason or plan.embed or plan.remove or plan.describe or _pending(settings).exists()):
             stats.chunks = old.chunk_count  # nothing changed: nothing opened, nothing written
         else:
             stats.embedded, stats.chunks = _apply(settings, plan, old, embedding, progress)
@@ -211,6 +223,10 @@ def _apply(settings: Settings, plan: _Plan, old: Manifest | None, embedding: str
         manifest.files.pop(doc_id, None)
     latent = LatentRows.empty() if wants_latent(settings) else None
     new_chunks = _embed_and_add(settings, store, manifest, plan.embed, progress, latent)
+    for doc in plan.describe:
+        if entry := manifest.files.get(doc.doc_id):
+            entry.source, entry.date = doc.source or "", doc.date or ""
+    manifest.format = MANIFEST_FORMAT
 
     carried = old.lexical if old and not plan.reason else ""  # unchanged articles' BM25 rows
     manifest.lexical = _update_lexical(settings, carried, set(manifest.files), new_chunks, latent)
@@ -374,7 +390,7 @@ def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs:
                 manifest.dim = len(chunk_vectors[0])
                 store.add(doc, chunks, chunk_vectors, sentence_vectors)
             save_document(settings, doc)
-            manifest.files[doc.doc_id] = FileEntry(doc.path, doc.sha256, doc.title, [c.chunk_id for c in chunks])
+            manifest.files[doc.doc_id] = FileEntry(doc.path, doc.sha256, doc.title, [c.chunk_id for c in chunks], doc.source or "", doc.date or "")
             added.extend(chunks)
         store.flush()
     return added

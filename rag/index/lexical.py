@@ -21,9 +21,12 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from rag.core.text import normalize
 
@@ -534,11 +537,14 @@ class LexicalIndex:
             tokens += [t for t in cross_lingual_tokens(question, self.names) if self.df.get(t, 0) <= rare]
         return tokens
 
-    def search(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) best first; only chunks that share a token."""
+    def search(self, query_tokens: list[str], k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; only chunks that share a token, and
+        with `allowed`, only those chunks (a filter by outlet or date)."""
         known = [t for t in dict.fromkeys(query_tokens) if t in self.vocab]
         if not known or not self.ids:
             return []
         scores = self._bm25.get_scores(known)
+        if allowed is not None:
+            scores = np.where(np.fromiter((i in allowed for i in self.ids), bool, len(self.ids)), scores, 0.0)
         order = scores.argsort()[::-1][:k]
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]

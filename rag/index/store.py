@@ -23,7 +23,8 @@ from urllib.parse import urlparse
 
 from rag.core.config import Settings
 
-MANIFEST_FORMAT = 1
+# 2: each file's outlet and date are recorded (filters list and match them).
+MANIFEST_FORMAT = 2
 
 
 class IndexProblem(RuntimeError):
@@ -44,6 +45,8 @@ class FileEntry:
     sha256: str
     title: str
     chunks: list[str]
+    source: str = ""  # the outlet, as the article names it
+    date: str = ""  # ISO (YYYY-MM-DD) when the article's date could be read, else as written
 
 
 @dataclass

@@ -20,11 +20,13 @@ Two ways to compute it over the same Chroma collections:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
 from rag.core.config import ScoreWeights
+from rag.search.filters import Scope
 
 
 def mix(weights: ScoreWeights, passage, sentence, latent: tuple | None = None):
@@ -69,8 +71,10 @@ class MemoryDense:
         for row in _sentence_rows(metas, [sent["documents"][n] for n in keep], self._sentences):
             self._by_parent.setdefault(row["parent"], []).append(row)
 
-    def scores(self, query: list[float], k: int, weights: ScoreWeights, latent=None, extra: Sequence[str] = ()) -> list[tuple[str, float]]:
-        """The k best passages, plus `extra`, with their exact scores."""
+    def scores(
+        self, query: list[float], k: int, weights: ScoreWeights, latent=None, extra: Sequence[str] = (), scope: Scope | None = None
+    ) -> list[tuple[str, float]]:
+        """The k best passages (of the scope's articles), plus `extra`, with their exact scores."""
         if not self.ids:
             return []
         q = np.asarray(query, dtype=np.float32)
@@ -79,7 +83,8 @@ class MemoryDense:
         np.maximum.at(best, self._parent, self._sentences @ q)
         best = np.where(np.isinf(best), passage, best)  # a passage without sentence vectors counts its own
         score = mix(weights, passage, best, latent(self.ids) if latent else None)
-        chosen = [self.ids[n] for n in np.argsort(-score)[:k]]
+        by_score = (self.ids[n] for n in np.argsort(-score))
+        chosen = list(itertools.islice((i for i in by_score if scope is None or i in scope.chunks), k))
         seen = set(chosen)
         chosen += [i for i in extra if i in self._position and i not in seen]
         ranked = sorted(chosen, key=lambda i: -score[self._position[i]])
@@ -103,20 +108,26 @@ class ChromaDense:
         self._chunk_count = max(1, chunks.count())
         self._sentence_count = max(1, sentences.count())
 
-    def scores(self, query: list[float], k: int, weights: ScoreWeights, latent=None, extra: Sequence[str] = ()) -> list[tuple[str, float]]:
+    def scores(
+        self, query: list[float], k: int, weights: ScoreWeights, latent=None, extra: Sequence[str] = (), scope: Scope | None = None
+    ) -> list[tuple[str, float]]:
         """Candidates: the k nearest passages, the passages of the 4k nearest
-        sentences and `extra`. A candidate none of whose sentences is among the
-        nearest gets the lowest sentence score seen, a bound its best sentence
-        cannot beat by much."""
-        near = self._chunks.query(query_embeddings=[query], n_results=min(k, self._chunk_count), include=["distances"])
-        passage = {i: 1.0 - d for i, d in zip(near["ids"][0], near["distances"][0]) if i in self._live}
-        found = self._sentences.query(query_embeddings=[query], n_results=min(4 * k, self._sentence_count), include=["metadatas", "distances"])
+        sentences and `extra` (of the scope's articles: Chroma filters by
+        `where`). A candidate none of whose sentences is among the nearest gets
+        the lowest sentence score seen, a bound its best sentence cannot beat by much."""
+        if scope is not None and not scope.docs:
+            return []
+        where = {"doc_id": {"$in": sorted(scope.docs)}} if scope is not None else None
+        live = self._live if scope is None else self._live & scope.chunks
+        near = self._chunks.query(query_embeddings=[query], n_results=min(k, self._chunk_count), where=where, include=["distances"])
+        passage = {i: 1.0 - d for i, d in zip(near["ids"][0], near["distances"][0]) if i in live}
+        found = self._sentences.query(query_embeddings=[query], n_results=min(4 * k, self._sentence_count), where=where, include=["metadatas", "distances"])
         best: dict[str, float] = {}
         for meta, distance in zip(found["metadatas"][0], found["distances"][0]):
-            if meta["parent"] in self._live:
+            if meta["parent"] in live:
                 best.setdefault(meta["parent"], 1.0 - distance)  # nearest first
         floor = min(best.values(), default=0.0)
-        missing = [i for i in dict.fromkeys([*best, *extra]) if i not in passage and i in self._live]
+        missing = [i for i in dict.fromkeys([*best, *extra]) if i not in passage and i in live]
         if missing:
             got = self._chunks.get(ids=missing, include=["embeddings"])
             q = np.asarray(query, dtype=np.float32)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag.core.text import detect_language
+from rag.core.text import detect_language, normalize
 
 # Personal pronouns point back; "this year" or "هذا العام" do not, so demonstratives are left out.
 _FOLLOW_UP_EN = re.compile(r"^(and|but|also|so|then|what about|how about)\b|\b(it|its|they|them|their|he|him|his|she|her)\b", re.I)
@@ -61,3 +61,19 @@ def answer_kind(question: str) -> str:
     """ "a number", "a place", ... for a question whose opening says what it
     asks for; "" when it does not ("what did he say about ...")."""
     return next((kind for kind, pattern in ANSWER_KINDS if pattern.match(question)), "")
+
+
+# "What is the latest on ...": the newest reporting first. Matched on the
+# normalized text (آخر -> اخر). Arabic "اخر" before a noun is "latest"; after
+# one it is "other" ("شخص آخر"), so it counts only at the start or after ما/ما هو/ما هي.
+_LATEST_EN = re.compile(r"\b(latest|most recent|newest|recently|lately|last (news|update|report)s?)\b", re.I)
+_LATEST_AR_OPENING = re.compile(r"^(ما\s+(هو\s+|هي\s+)?)?[وف]?(اخر|احدث)\s")
+_LATEST_AR = re.compile(r"(^|\s)(موخرا|احدث)(?=[\s؟?.!،]|$)")
+
+
+def asks_latest(question: str) -> bool:
+    """Whether the question asks for the newest reporting ("latest", "آخر", "أحدث")."""
+    if _LATEST_EN.search(question):
+        return True
+    text = normalize(question)
+    return bool(_LATEST_AR_OPENING.search(text) or _LATEST_AR.search(text))

@@ -12,14 +12,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rag.core.config import SHORT_SENTENCE_WORDS, ScoreWeights, SentenceWeights, Settings
+from rag.core.config import RECENCY_FLOOR, SHORT_SENTENCE_WORDS, ScoreWeights, SentenceWeights, Settings
 from rag.core.text import detect_language
 from rag.index.embeddings import embedding_id, get_embedding, latent_model
 from rag.index.latent import LatentIndex, LatentRows
 from rag.index.lexical import LexicalIndex, index_tokens
 from rag.index.store import IndexMismatchError, IndexMissingError, Manifest, get_client, open_collection, read_manifest, sentence_collection_name
 from rag.search.dense import ChromaDense, MemoryDense
+from rag.search.filters import Scope, iso_day
 from rag.search.fusion import collapse_near_duplicates, reciprocal_rank_fusion
+from rag.search.questions import asks_latest
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,19 @@ def sentence_score(weights, similarity: float, latent: float, passage_rank: int,
         + weights.overlap * overlap
         + (weights.short if words < SHORT_SENTENCE_WORDS else 0.0)
     )
+
+
+def newest_first(scored: list[tuple[str, float, str]], day: dict[str, str]) -> list[tuple[str, float, str]]:
+    """For "what is the latest ...": among the passages scoring at least
+    RECENCY_FLOOR of the best, the newest article first (undated ones after the
+    dated, by score); the rest keep their order below them."""
+    if not scored:
+        return scored
+    floor = RECENCY_FLOOR * scored[0][1]
+    relevant = [item for item in scored if item[1] >= floor]
+    rest = [item for item in scored if item[1] < floor]
+    relevant.sort(key=lambda item: day.get(item[0], ""), reverse=True)  # stable: equal days keep score order
+    return relevant + rest
 
 
 def passage_from_record(chunk_id: str, text: str, meta: dict, score: float, retriever: str) -> Passage:
@@ -120,6 +135,7 @@ class Retriever:
             raise IndexMissingError("The lexical index is missing. Rebuild with: rag index --full")
         self.lexical = LexicalIndex.build(rows)
         self.latent = self._load_latent(settings, manifest)
+        self._chunk_day = {c: iso_day(f.date) for f in manifest.files.values() for c in f.chunks}
 
     def _load_latent(self, settings: Settings, manifest: Manifest) -> LatentIndex | None:
         model = latent_model(self.embed_model)
@@ -158,9 +174,9 @@ class Retriever:
         """ "memory" (exact, all vectors in RAM) or "chroma" (ANN queries)."""
         return "memory" if isinstance(self._dense, MemoryDense) else "chroma"
 
-    def dense(self, question: str, k: int, extra: Sequence[str] = (), language: str | None = None) -> list[tuple[str, float]]:
+    def dense(self, question: str, k: int, extra: Sequence[str] = (), language: str | None = None, scope: Scope | None = None) -> list[tuple[str, float]]:
         weights = self.settings.weights(language or detect_language(question))
-        return self._dense.scores(self.embed_query(question), k, weights, self._latent_lookup(question, weights), extra)
+        return self._dense.scores(self.embed_query(question), k, weights, self._latent_lookup(question, weights), extra, scope)
 
     def sentence_scores(self, passages: list[Passage], *questions: str, weights: SentenceWeights | None = None) -> dict[str, list[Sentence]]:
         """Each passage's sentences, scored as holding the answer to the
@@ -206,9 +222,11 @@ class Retriever:
     def lexical_query(self, question: str, language: str) -> list[str]:
         return self.lexical.query_tokens(question, names=language == "en" and self.settings.cross_lingual == "names")
 
-    def retrieve(self, question: str, k: int, mode: str | None = None) -> list[Passage]:
+    def retrieve(self, question: str, k: int, mode: str | None = None, scope: Scope | None = None) -> list[Passage]:
+        """The k best passages; with a scope, of its articles only (rag.search.filters).
+        A question asking for the latest news gets the newest of the relevant passages first."""
         mode = mode or self.settings.retrieval
-        if k <= 0 or not self.manifest.files:
+        if k <= 0 or not self.manifest.files or (scope is not None and not scope.chunks):
             return []
         if mode not in ("dense", "lexical", "hybrid"):
             raise ValueError(f"Unknown retrieval mode {mode!r}: use hybrid, dense or lexical.")
@@ -216,9 +234,9 @@ class Retriever:
         depth = max(k, self.settings.candidates)
         rankings: dict[str, list[tuple[str, float]]] = {}
         if mode in ("lexical", "hybrid"):
-            rankings["lexical"] = self.lexical.search(self.lexical_query(question, language), depth)
+            rankings["lexical"] = self.lexical.search(self.lexical_query(question, language), depth, scope.chunks if scope else None)
         if mode in ("dense", "hybrid"):
-            rankings["dense"] = self.dense(question, depth, [i for i, _ in rankings.get("lexical", [])], language)
+            rankings["dense"] = self.dense(question, depth, [i for i, _ in rankings.get("lexical", [])], language, scope)
         if mode == "hybrid":
             weights = {"dense": 1.0, "lexical": self.settings.weights(language).lexical}
             ordered = {"dense": [i for i, _ in rankings["dense"]], "lexical": [i for i, _ in rankings["lexical"]]}
@@ -226,6 +244,8 @@ class Retriever:
             scored = [(f.id, f.score, "+".join(f.sources)) for f in fused]
         else:
             scored = [(i, score, mode) for i, score in rankings[mode]]
+        if asks_latest(question):
+            scored = newest_first(scored, self._chunk_day)
         keep = collapse_near_duplicates([i for i, _, _ in scored], self.lexical.token_sets, self.settings.dedupe_threshold, limit=k)
         records = self._dense.records(keep)
         by_id = {i: (score, source) for i, score, source in scored}

@@ -58,5 +58,6 @@ def test_the_installed_wheel_answers_and_searches_outside_the_checkout(installed
     ]:
         answer = _run(installed, tmp_path, "-m", "rag", "ask", "--json", question)
         assert answer.returncode == 0 and expected in json.loads(answer.stdout)["text"], answer.stderr
-    search = _run(installed, tmp_path, "-m", "rag", "search", "Lavrov", "-k", "2")
+    # The `rag` command the wheel installs (its entry point: rag.app.cli:main).
+    search = _run(installed, tmp_path, str(installed.parent / "rag"), "search", "Lavrov", "-k", "2")
     assert search.returncode == 0 and search.stdout.count("\n[") >= 1 and "لافروف" in search.stdout, search.stderr

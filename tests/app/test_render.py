@@ -154,3 +154,18 @@ def test_status_in_the_interface_language(language, words):
     status = {"documents": 5, "chunks": 63, "embedding": "e5<x>", "built": "2026-11-24 09:00:00"}
     out = status_html(status, "local:model", language)
     assert all(w in out for w in words) and "e5&lt;x&gt;" in out
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [("en", "All 5 articles are searched, dated 2023-08-01 to 2023-09-30."), ("ar", "يُبحث في كل المقالات (5)، المؤرخة من 2023-08-01 إلى 2023-09-30.")],
+)
+def test_the_filter_note_says_what_is_searched(language, expected):
+    from rag.app.render import filter_note
+    from rag.search.filters import Scope
+
+    assert expected in filter_note(None, 5, ("2023-08-01", "2023-09-30"), language)
+    some = filter_note(Scope(frozenset({"a"}), frozenset({"a1"}), 5, 2), 5, None, language)
+    assert ("1 of 5" in some and "4 left out" in some) if language == "en" else ("1 من 5" in some and "استُبعد 4" in some)
+    bad = filter_note(None, 0, None, language, problem="since must be a date written YYYY-MM-DD, not '<b>'")
+    assert "&lt;b&gt;" in bad and "<b>" not in bad  # escaped, never markup

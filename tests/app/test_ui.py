@@ -170,6 +170,23 @@ def test_index_status_and_rebuild_from_the_page(page):
     assert "5 unchanged" in page.locator("#rag-rebuild-result").inner_text()  # the incremental indexer: nothing to redo
 
 
+def test_filtering_by_outlet_from_the_page(page):
+    page.get_by_text("Filter by outlet and date", exact=True).click()
+    note = page.locator("#rag-filter-note")
+    note.wait_for(state="visible")
+    assert "All 5 articles are searched" in note.inner_text()
+    page.locator("#rag-outlets input").click()
+    page.get_by_role("option", name="الوطن").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.querySelector('#rag-filter-note').innerText.includes('1 of 5')", timeout=20_000)
+    ask(page, "ماذا قالت صحيفة واشنطن بوست عن زيارة كيم؟", 0)
+    cited = page.locator("#rag-sources .rag-turn .rag-cited .rag-where").all_inner_texts()
+    assert cited and all("الوطن" in where for where in cited)
+    shot(page, "filtered-by-outlet")
+    page.locator("#rag-since input, #rag-since textarea").first.fill("31/08/2023")
+    page.wait_for_function("document.querySelector('#rag-filter-note').innerText.includes(\"not '31/08/2023'\")", timeout=20_000)
+
+
 def test_the_http_api_answers_with_citations(server):
     """Programs call the running UI over HTTP (gradio_client, /ask)."""
     from gradio_client import Client
