@@ -224,6 +224,22 @@ def index_table() -> str:
     return _table(["figure", "value"], rows)
 
 
+def watch_table() -> str:
+    r = _results("watch")
+    drop = r["drop_to_searchable_s"]
+    rows = [
+        ["an article dropped in → its passages searchable", f"{drop['median']:.1f} s median, {drop['max']:.1f} s at most ({len(drop['each'])} articles)"],
+        ["an article changed → the new text searchable, the old gone", f"{r['change_to_searchable_s']:.1f} s"],
+        ["an article removed → its passages gone", f"{r['removal_to_gone_s']:.1f} s"],
+    ]
+    return _table(["event", "time"], rows)
+
+
+def embed_table() -> str:
+    rows = [[r["row"], str(r["passages"]), f"{r['seconds']:.1f} s", f"{r['passages_per_s']:.1f}"] for r in _results("embed")["rows"]]
+    return _table(["embedding", "passages", "full build", "passages/s"], rows)
+
+
 BLOCKS: dict[tuple[str, str], Callable[[], str]] = {
     ("README.md", "settings"): lambda: settings_table(front_only=True),
     ("docs/configuration.md", "settings"): lambda: settings_table(front_only=False),
@@ -234,6 +250,8 @@ BLOCKS: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/scaling.md", "load"): load_table,
     ("docs/scaling.md", "scale"): scale_table,
     ("docs/testing.md", "index"): index_table,
+    ("docs/articles.md", "watch"): watch_table,
+    ("docs/scaling.md", "embed"): embed_table,
 }
 
 

@@ -49,11 +49,11 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def start_rag_serve(env: dict[str, str], log_path: Path, timeout: float = 600) -> tuple[subprocess.Popen, str]:
-    """`rag serve` on a free port; the first run may assemble the model."""
+def start_rag_serve(env: dict[str, str], log_path: Path, timeout: float = 600, *args: str) -> tuple[subprocess.Popen, str]:
+    """`rag serve` on a free port (with more arguments: args); the first run may assemble the model."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    return start([sys.executable, "-m", "rag", "serve", "--port", port], url, log_path, timeout, env), url
+    return start([sys.executable, "-m", "rag", "serve", "--port", port, *args], url, log_path, timeout, env), url
 
 
 def memory_mb(pid: int, field: str = "VmHWM") -> float:

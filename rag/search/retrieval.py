@@ -14,7 +14,7 @@ import numpy as np
 
 from rag.core.config import RECENCY_FLOOR, SHORT_SENTENCE_WORDS, ScoreWeights, SentenceWeights, Settings
 from rag.core.text import detect_language
-from rag.index.embeddings import embedding_id, get_embedding, latent_model
+from rag.index.embeddings import configured_id, configured_model, latent_model
 from rag.index.latent import LatentIndex, LatentRows
 from rag.index.lexical import LexicalIndex, index_tokens
 from rag.index.store import IndexMismatchError, IndexMissingError, Manifest, get_client, open_collection, read_manifest, sentence_collection_name
@@ -102,7 +102,7 @@ def load_manifest_for_search(settings: Settings) -> Manifest:
     manifest = read_manifest(settings)
     if manifest is None:
         raise IndexMissingError(f"There is no index in {settings.index_dir}. Build it with: rag index")
-    wanted = embedding_id(settings.embedding)
+    wanted = configured_id(settings)
     if manifest.embedding != wanted:
         raise IndexMismatchError(
             f"The index was built with the embedding model {manifest.embedding}, but {wanted} is configured. "
@@ -128,7 +128,7 @@ class Retriever:
         sentences = open_collection(client, sentence_collection_name(manifest.collection), manifest.embedding)
         in_memory = chunks.count() + sentences.count() <= settings.memory_vectors
         self._dense = (MemoryDense if in_memory else ChromaDense)(chunks, sentences, manifest.live_chunks)
-        self.embed_model = get_embedding(settings.embedding, settings.embed_batch_size)
+        self.embed_model = configured_model(settings)
         self.embed_query = lru_cache(maxsize=8)(self.embed_model.get_query_embedding)  # ask() embeds each question once
         rows = LexicalIndex.load_rows(settings.index_dir / manifest.lexical) if manifest.lexical else []
         if manifest.files and not rows:

@@ -197,3 +197,44 @@ def test_the_http_api_answers_with_citations(server):
     assert answer["passages"] and all("file" in p for p in answer["passages"])
     with pytest.raises(Exception, match="empty"):
         client.predict("   ", None, api_name="/ask")
+
+
+UPLOADED = "ميناء زمرد يستقبل السفن\n\nأعلن ميناء زمرد استقبال 777 سفينة تجارية خلال الأسبوع الماضي، في رقم قياسي جديد للميناء.\n\nالمصدر: الوطن\n"
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A server over its own copy of one article: these tests add and remove articles."""
+    from tests.conftest import copy_seeds
+
+    tmp = tmp_path_factory.mktemp("own")
+    env = {"RAG_SEEDS_DIR": str(copy_seeds(tmp / "seeds", ["004"])), "RAG_INDEX_DIR": str(tmp / "index"), "RAG_LLM": "none"}
+    process, url = start_rag_serve(env, tmp / "serve.log")
+    yield url
+    stop(process)
+
+
+def test_an_uploaded_article_is_answered_from_then_removed(browser, own_server, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    page = open_chat(context, own_server)
+    page.get_by_text("Index", exact=True).click()
+    result = page.locator("#rag-rebuild-result")
+    (tmp_path / "ميناء زمرد.txt").write_text(UPLOADED, encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    page.locator("#rag-upload input[type=file]").set_input_files([str(tmp_path / "ميناء زمرد.txt"), str(tmp_path / "empty.txt")])
+    page.wait_for_function("document.querySelector('#rag-rebuild-result').innerText.includes('1 added')", timeout=120_000)
+    assert "Added ميناء زمرد.txt" in result.inner_text() and "Not added: empty.txt is empty" in result.inner_text()
+    ask(page, "كم سفينة تجارية استقبل ميناء زمرد؟", 0)
+    cited = page.locator("#rag-sources .rag-turn .rag-cited .rag-where").all_inner_texts()
+    assert cited and "ميناء زمرد.txt" in cited[0] and "الوطن" in cited[0]
+    assert "777" in page.locator('#rag-chat [data-testid="bot"]').last.inner_text()
+    shot(page, "uploaded-article")
+    page.locator("#rag-articles input").click()
+    page.get_by_role("option", name="ميناء زمرد.txt").click()
+    page.locator("#rag-remove").click()
+    # The Arabic question switched the page to Arabic.
+    page.wait_for_function("document.querySelector('#rag-rebuild-result').innerText.includes('حُذف 1')", timeout=120_000)
+    assert "حُذف ميناء زمرد.txt" in result.inner_text()
+    page.locator("#rag-articles input").click()
+    assert page.get_by_role("option", name="ميناء زمرد.txt").count() == 0  # gone from the list
+    context.close()
