@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from rag.answer.evidence import Evidence
 from rag.core.notices import Notice
@@ -59,6 +59,17 @@ class Answer:
         data["passages"] = [p.to_dict() for p in self.passages]
         data["notices"] = [n.to_dict() for n in self.notices]
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Answer:
+        """The inverse of to_dict (a kept conversation is reopened from it)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["citations"] = [Citation(**c) for c in data.get("citations", [])]
+        values["passages"] = [Passage(**p) for p in data.get("passages", [])]
+        values["notices"] = [Notice(n["code"], n.get("detail", "")) for n in data.get("notices", [])]
+        values["span"] = tuple(data["span"]) if data.get("span") else None
+        return cls(**values)
 
     def notice_texts(self) -> list[str]:
         """The notices as the reader reads them, in the question's language."""

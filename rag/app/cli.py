@@ -11,8 +11,10 @@ import textwrap
 from pathlib import Path
 
 from rag.answer.events import Final, Restart, Token, follow
+from rag.answer.schema import Answer
 from rag.answer.spans import bold_span
 from rag.app import api
+from rag.app.conversations import to_markdown
 from rag.app.evaluation import EvalFileError, format_table, load_questions, run_answer_eval, run_retrieval_eval
 from rag.core.config import Settings
 from rag.index.embeddings import EmbeddingServerError
@@ -132,22 +134,26 @@ def cmd_ask(args, settings: Settings) -> int:
 def cmd_chat(args, settings: Settings) -> int:
     _index_first(settings)
     print(f"Ask about the articles in Arabic or English; follow-up questions work. (answers: {api.backend_name(settings)})")
-    print("An empty line or Ctrl-D quits.\n")
-    history: list[tuple[str, str]] = []
+    print("An empty line or Ctrl-D quits." + (f" The conversation is written to {args.export} then." if args.export else "") + "\n")
+    turns: list[tuple[str, Answer]] = []
     while True:
         try:
             question = input("? ")
         except (EOFError, KeyboardInterrupt):
             print()
-            return 0
+            break
         if not question.strip():
-            return 0
+            break
         try:
-            answer = _ask_streaming(question, settings, history)
-            history.append((question, answer.text))
+            answer = _ask_streaming(question, settings, [(q, a.text) for q, a in turns])
+            turns.append((question, answer))
         except api.QuestionError as exc:
             print(exc)
         print()
+    if args.export and turns:
+        Path(args.export).write_text(to_markdown(turns, turns[0][0]), encoding="utf-8")
+        print(f"conversation written to {args.export}")
+    return 0
 
 
 def cmd_eval(args, settings: Settings) -> int:
@@ -233,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="interactive session in the terminal, with follow-up questions")
+    p.add_argument("--export", metavar="FILE.md", help="write the conversation, its citations and cited sentences, as Markdown when it ends")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("serve", help="the chat UI in the browser (Gradio), on 127.0.0.1 by default")

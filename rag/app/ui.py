@@ -9,6 +9,8 @@ conversation, each answer's sources) lives in gr.State, never in this module.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import gradio as gr
 
 from rag.answer.events import Final, Token, follow
 from rag.app import api, render
+from rag.app.conversations import Conversations, store_path, to_markdown
 from rag.core.config import Settings
 from rag.core.models import ModelError
 from rag.core.text import detect_language, has_letters
@@ -104,9 +107,23 @@ class ChatApp:
     def __init__(self, settings: Settings, backend: str) -> None:
         self.settings = settings
         self.backend = backend
+        self.saved = Conversations(store_path(settings))
 
-    def respond(self, question: str, chat: list, history: list, turns: list, language: str, outlets=None, since: str = "", until: str = ""):
-        """Stream one answer: (chat, history, turns, sources panel) after each step."""
+    def respond(
+        self,
+        question: str,
+        chat: list,
+        history: list,
+        turns: list,
+        language: str,
+        outlets=None,
+        since: str = "",
+        until: str = "",
+        conversation: str | None = None,
+        request: gr.Request | None = None,
+    ):
+        """Stream one answer: (chat, history, turns, sources panel, conversation id) after each
+        step; the final answer is kept in the conversation store."""
         chat = list(chat or [])
         history = list(history or [])
         turns = list(turns or [])
@@ -123,35 +140,36 @@ class ChatApp:
                 shown, message = [_user(question)], t["bad_filter"].format(detail=exc)
             else:
                 shown, message = [_user(question)], t["index_problem"].format(detail=exc)
-            yield chat + shown + [_assistant(render.message(message, language))], history, turns, gr.skip()
+            yield chat + shown + [_assistant(render.message(message, language))], history, turns, gr.skip(), conversation
             return
         turn = len(turns)
         chat += [_user(question), _assistant(render.message("", language, note=t["searching"]))]
-        yield chat, history, turns, gr.skip()
+        yield chat, history, turns, gr.skip(), conversation
         try:
             for event, streamed in follow(events):
                 if isinstance(event, Token):
                     chat[-1] = _assistant(render.message(streamed, None, turn))
-                    yield chat, history, turns, gr.skip()
+                    yield chat, history, turns, gr.skip(), conversation
                     continue
                 answer = event.answer
                 if isinstance(event, Final):
                     turns = turns + [render.turn_sources(turn, answer, language)]
                     chat[-1] = _assistant(render.message(answer.text, answer.language, turn, notices=answer.notice_texts(), span=answer.span))
                     history.append([question, answer.text])
-                    yield chat, history, turns, render.sources_panel(turns, language)
+                    conversation = self.keep(conversation, request, question, answer)
+                    yield chat, history, turns, render.sources_panel(turns, language), conversation
                 else:  # Sources or Restart: the verified answer while the model writes or translates
                     note = render.text_for(answer.language)["translating" if event.pending == "translating" else "drafting"]
                     chat[-1] = _assistant(render.message(answer.text, answer.language, turn, note=note, span=answer.span))
                     drafts = turns + [render.turn_sources(turn, answer, language, final=False)]
-                    yield chat, history, turns, render.sources_panel(drafts, language)
+                    yield chat, history, turns, render.sources_panel(drafts, language), conversation
         except IndexProblem as exc:
             chat[-1] = _assistant(render.message(t["index_problem"].format(detail=exc), language))
-            yield chat, history, turns, gr.skip()
+            yield chat, history, turns, gr.skip(), conversation
         except Exception as exc:  # the UI shows a message, never a traceback
             log.exception("answering failed")
             chat[-1] = _assistant(render.message(t["failed"].format(detail=f"{type(exc).__name__}: {exc}"), language))
-            yield chat, history, turns, gr.skip()
+            yield chat, history, turns, gr.skip(), conversation
 
     def ask(self, question: str, history: list | None = None, sources: list[str] | None = None, since: str = "", until: str = "") -> dict:
         """Answer a question from the articles, with numbered citations (the
@@ -198,6 +216,44 @@ class ChatApp:
         message = "".join(render.message(line, language) for line in lines)
         return self.status(language), message, gr.update(choices=self.outlets()), gr.update(choices=self.articles(), value=None)
 
+    def keep(self, conversation: str | None, request: gr.Request | None, question: str, answer) -> str | None:
+        try:
+            return self.saved.add_turn(conversation, _user_of(request), question, answer)
+        except sqlite3.Error:  # a read-only or full disk must not cost the answer
+            log.exception("could not keep the conversation")
+            return conversation
+
+    def saved_choices(self, request: gr.Request | None = None):
+        return gr.update(choices=[(c.label(), c.id) for c in self.saved.listed(_user_of(request))], value=None)
+
+    def reopen(self, conversation: str | None, language: str, request: gr.Request | None = None):
+        """A kept conversation back in the chat and the sources panel; follow-ups go on from it."""
+        kept = self.saved.turns(conversation, _user_of(request)) if conversation else []
+        if not kept:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        chat, history, turns = [], [], []
+        for n, (question, answer) in enumerate(kept):
+            chat += [_user(question), _assistant(render.message(answer.text, answer.language, n, notices=answer.notice_texts(), span=answer.span))]
+            history.append([question, answer.text])
+            turns.append(render.turn_sources(n, answer, language))
+        return chat, history, turns, render.sources_panel(turns, language), conversation
+
+    def forget(self, conversation: str | None, current: str | None, request: gr.Request | None = None):
+        """Delete a kept conversation; the chat on the page stays (it is no longer kept)."""
+        if conversation:
+            self.saved.delete(conversation, _user_of(request))
+        return self.saved_choices(request), None if conversation == current else current
+
+    def export(self, conversation: str | None, request: gr.Request | None = None) -> str | None:
+        """The conversation as a Markdown file to download."""
+        kept = self.saved.turns(conversation, _user_of(request)) if conversation else []
+        if not kept:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
+        path = folder / f"{upload.safe_name(kept[0][0][:60], '.md').rsplit('.', 1)[0]}.md"
+        path.write_text(to_markdown(kept, kept[0][0]), encoding="utf-8")
+        return str(path)
+
     def articles(self) -> list[str]:
         return upload.articles(self.settings.seeds_dir)
 
@@ -231,6 +287,11 @@ class ChatApp:
         except upload.UploadError as exc:
             return gr.skip(), render.message(t["not_added"].format(detail=exc), language), gr.skip(), gr.skip()
         return self._reindex(language, [t["removed"].format(name=name)])
+
+
+def _user_of(request: gr.Request | None) -> str:
+    """Whose conversations: the login with --auth, else the one local user ""."""
+    return (getattr(request, "username", None) or "") if request is not None else ""
 
 
 def _user(question: str) -> dict:
@@ -267,6 +328,7 @@ def build_app(settings: Settings, backend: str, refresh_s: float = 0) -> gr.Bloc
         history = gr.State([])
         turns = gr.State([])
         pending = gr.State("")
+        conversation = gr.State(None)  # the kept conversation's id, once it has an answer
         with gr.Row():
             header = gr.Markdown(_header("en"), elem_id="rag-header")
             choice = gr.Radio(LANGUAGE_CHOICES, value="auto", label=t["language"], elem_id="rag-language", scale=0, min_width=260)
@@ -288,6 +350,13 @@ def build_app(settings: Settings, backend: str, refresh_s: float = 0) -> gr.Bloc
             with gr.Column(scale=2):
                 sources_title = gr.Markdown(f"### {t['sources']}")
                 sources = gr.HTML(render.sources_panel([], "en"), elem_id="rag-sources")
+                with gr.Accordion(t["conversations"], open=False, elem_id="rag-conversations") as saved_box:
+                    saved_list = gr.Dropdown([], value=None, label=t["saved"], elem_id="rag-saved")
+                    with gr.Row():
+                        open_saved = gr.Button(t["open"], size="sm", elem_id="rag-open")
+                        delete_saved = gr.Button(t["delete"], size="sm", elem_id="rag-delete")
+                        export_saved = gr.Button(t["export"], size="sm", elem_id="rag-export")
+                    exported = gr.File(label=t["exported"], elem_id="rag-exported", interactive=False)
                 with gr.Accordion(t["index"], open=False) as index_box:
                     status = gr.HTML(app.status("en"), elem_id="rag-status")
                     rebuild = gr.Button(t["rebuild"], elem_id="rag-rebuild", size="sm")
@@ -310,6 +379,8 @@ def build_app(settings: Settings, backend: str, refresh_s: float = 0) -> gr.Bloc
         adding = {files: "upload", replace: "replace", paste_box: "paste", paste_title: "paste_title", paste_outlet: "paste_outlet"}
         adding |= {paste_date: "paste_date", paste_text: "paste_text", article_list: "articles"}
         labelled += [*adding, paste_add, remove_button]
+        saving = {saved_box: "conversations", saved_list: "saved", exported: "exported"}
+        labelled += [*saving, open_saved, delete_saved, export_saved]
         chosen = [outlets, since, until]  # the filter
 
         def relabel(lang: str, clear: bool) -> list:
@@ -334,6 +405,10 @@ def build_app(settings: Settings, backend: str, refresh_s: float = 0) -> gr.Bloc
                 *(gr.update(label=tx[key]) for key in adding.values()),
                 gr.update(value=tx["add"]),
                 gr.update(value=tx["remove"]),
+                *(gr.update(label=tx[key]) for key in saving.values()),
+                gr.update(value=tx["open"]),
+                gr.update(value=tx["delete"]),
+                gr.update(value=tx["export"]),
             ]
 
         def take(question: str, picked: str, current: str, sources: list, first: str, last: str) -> list:
@@ -349,8 +424,8 @@ def build_app(settings: Settings, backend: str, refresh_s: float = 0) -> gr.Bloc
         events = [
             trigger(take, [box, choice, language, *chosen], [pending, language, *labelled, filter_note], queue=False, api_visibility=INTERNAL).then(
                 app.respond,
-                [pending, chat, history, turns, language, *chosen],
-                [chat, history, turns, sources],
+                [pending, chat, history, turns, language, *chosen, conversation],
+                [chat, history, turns, sources, conversation],
                 concurrency_limit=limit,
                 concurrency_id="answer",
                 api_visibility=INTERNAL,
@@ -359,10 +434,16 @@ def build_app(settings: Settings, backend: str, refresh_s: float = 0) -> gr.Bloc
         ]
         gr.api(app.ask, api_name="ask", concurrency_limit=limit, concurrency_id="answer")
         stop.click(None, None, None, cancels=events)
+        for answered in events:
+            answered.then(app.saved_choices, None, [saved_list], queue=False, api_visibility=INTERNAL)
+        demo.load(app.saved_choices, None, [saved_list], queue=False, api_visibility=INTERNAL)
+        open_saved.click(app.reopen, [saved_list, language], [chat, history, turns, sources, conversation], queue=False, api_visibility=INTERNAL)
+        delete_saved.click(app.forget, [saved_list, conversation], [saved_list, conversation], queue=False, api_visibility=INTERNAL)
+        export_saved.click(app.export, [saved_list], [exported], queue=False, api_visibility=INTERNAL)
         new_chat.click(
-            lambda lang: ([], [], [], render.sources_panel([], lang)),
+            lambda lang: ([], [], [], render.sources_panel([], lang), None),
             [language],
-            [chat, history, turns, sources],
+            [chat, history, turns, sources, conversation],
             queue=False,
             cancels=events,
             api_visibility=INTERNAL,

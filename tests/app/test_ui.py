@@ -6,6 +6,8 @@ Screenshots go to test-artifacts/ui/ for a person to look at.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ask, open_chat
@@ -237,4 +239,28 @@ def test_an_uploaded_article_is_answered_from_then_removed(browser, own_server, 
     assert "حُذف ميناء زمرد.txt" in result.inner_text()
     page.locator("#rag-articles input").click()
     assert page.get_by_role("option", name="ميناء زمرد.txt").count() == 0  # gone from the list
+    context.close()
+
+
+def test_a_conversation_is_kept_reopened_after_a_reload_and_exported(browser, own_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    page = open_chat(context, own_server)
+    ask(page, "Which Russian minister met Kim Jong Un in Pyongyang?", 0)
+    first = page.locator('#rag-chat [data-testid="bot"]').last.inner_text()
+    page.reload()
+    page.wait_for_selector("#rag-question textarea", state="visible", timeout=60_000)
+    assert page.locator('#rag-chat [data-testid="bot"]').count() == 0  # a new page, an empty chat
+    page.get_by_text("Conversations", exact=True).click()
+    page.locator("#rag-saved input").click()
+    page.get_by_role("option", name="Which Russian minister met Kim Jong Un in Pyongyang?", exact=False).first.click()
+    page.locator("#rag-open").click()
+    page.wait_for_selector('#rag-chat [data-testid="bot"]', timeout=20_000)
+    assert page.locator('#rag-chat [data-testid="bot"]').last.inner_text() == first
+    assert page.locator("#rag-sources .rag-turn .rag-cited").count() >= 1  # the sources panel too
+    with page.expect_download(timeout=20_000) as download:
+        page.locator("#rag-export").click()
+        page.locator("#rag-exported a").first.click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## Which Russian minister met Kim Jong Un in Pyongyang?" in markdown and "[1]" in markdown
+    shot(page, "conversation-reopened")
     context.close()
