@@ -102,7 +102,8 @@ def concurrency(settings: Settings) -> int:
 
 
 class ChatApp:
-    """The event handlers; the only state they share is the read-only settings."""
+    """The event handlers. They share the read-only settings and the conversation store;
+    everything per user (the chat, its sources) lives in the page's gr.State."""
 
     def __init__(self, settings: Settings, backend: str) -> None:
         self.settings = settings
