@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from rag.core.text import normalize
 from rag.index.store import Manifest
@@ -21,6 +22,13 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 class FilterError(ValueError):
     """A filter that cannot be applied; the message says why and what would work."""
+
+
+def _is_day(value: str) -> bool:
+    try:
+        return bool(_ISO.match(value)) and bool(date.fromisoformat(value))
+    except ValueError:  # 2023-13-01
+        return False
 
 
 def iso_day(value: str) -> str:
@@ -42,7 +50,7 @@ class Filter:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             value = getattr(self, name)
-            if value and not _ISO.match(value):
+            if value and not _is_day(value):
                 raise FilterError(f"{name} must be a date written YYYY-MM-DD, not {value!r}.")
         if self.since and self.until and self.since > self.until:
             raise FilterError(f"since ({self.since}) is after until ({self.until}).")

@@ -53,6 +53,7 @@ def test_scope(chosen, docs, undated):
     [
         ({"since": "10/01/2024"}, "YYYY-MM-DD"),
         ({"until": "2024-1-5"}, "YYYY-MM-DD"),
+        ({"since": "2023-13-01"}, "YYYY-MM-DD"),  # the shape of a date, but no such day
         ({"since": "2024-05-01", "until": "2024-01-01"}, "after"),
     ],
 )
