@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal, overload
 
@@ -29,7 +29,7 @@ from rag.core.notices import Notice
 from rag.core.text import INVISIBLE, detect_language, normalize
 from rag.index.build import IndexStats, needs_update
 from rag.index.build import build_index as _build_index
-from rag.index.store import IndexMissingError, IndexProblem, forget_clients, manifest_path, read_manifest
+from rag.index.store import IndexMissingError, IndexProblem, Manifest, forget_clients, manifest_path, read_manifest
 from rag.search.filters import Filter, Scope, date_range, outlets, scope
 from rag.search.retrieval import Passage, Retriever, Sentence, load_manifest_for_search
 
@@ -263,6 +263,14 @@ def build_index(full: bool = False, settings: Settings | None = None, progress: 
     return _build_index(settings or Settings.from_env(), full=full, progress=progress)
 
 
+def build_first(settings: Settings, say: Callable[[str], None], progress: bool = False) -> None:
+    """For the apps (the rag commands, rag serve): build a missing or outdated
+    index before the first read, saying so (a read itself never builds)."""
+    if needs_build(settings):
+        say("No usable index yet: building it from the articles first (as `rag index` does).")
+        build_index(settings=settings, progress=progress)
+
+
 def needs_build(settings: Settings | None = None) -> bool:
     """No index yet, or one an older version built: the apps build it on start."""
     settings = settings or Settings.from_env()
@@ -291,10 +299,25 @@ def filter_scope(
     date range: for the UI's filter row. Raises FilterError as `ask` would."""
     settings = settings or Settings.from_env()
     chosen = Filter.of(sources, since, until)
-    manifest = read_manifest(settings)
+    manifest = _held(settings)
     if manifest is None:
         return None, 0, None
     return scope(manifest, chosen), len(manifest.files), date_range(manifest)
+
+
+def outlets_held(settings: Settings | None = None) -> list[str]:
+    """The outlets the index holds (for the UI's filter list)."""
+    manifest = _held(settings or Settings.from_env())
+    return outlets(manifest) if manifest else []
+
+
+def _held(settings: Settings) -> Manifest | None:
+    """The manifest the engine already holds (the UI asks on every filter change;
+    a large index's manifest is megabytes), else the one on disk, else None."""
+    try:
+        return ENGINE.retriever(settings).manifest
+    except IndexProblem:
+        return read_manifest(settings)
 
 
 def index_status(settings: Settings | None = None) -> dict | None:

@@ -64,9 +64,7 @@ def _print_stats(stats, as_json: bool) -> None:
 
 def _index_first(settings: Settings) -> None:
     """The commands that read build a missing (or outdated) index first, saying so."""
-    if api.needs_build(settings):
-        print("No usable index yet: building it from the articles first (as `rag index` does).", file=sys.stderr, flush=True)
-        api.build_index(settings=settings, progress=sys.stderr.isatty())
+    api.build_first(settings, lambda message: print(message, file=sys.stderr, flush=True), progress=sys.stderr.isatty())
 
 
 def cmd_search(args, settings: Settings) -> int:

@@ -109,6 +109,7 @@ class ChatApp:
         self.settings = settings
         self.backend = backend
         self.saved = Conversations(store_path(settings))
+        self.exports = Path(tempfile.mkdtemp(prefix="rag-export-"))  # one folder per server, a file per conversation
 
     def respond(
         self,
@@ -191,7 +192,7 @@ class ChatApp:
         return render.status_html(api.index_status(self.settings), self.backend, language)
 
     def outlets(self) -> list[str]:
-        return (api.index_status(self.settings) or {}).get("outlets", [])
+        return api.outlets_held(self.settings)
 
     def filter_note(self, outlets, since: str, until: str, language: str) -> str:
         """What the next question will search, under the filter row."""
@@ -248,10 +249,10 @@ class ChatApp:
     def export(self, conversation: str | None, request: gr.Request | None = None) -> str | None:
         """The conversation as a Markdown file to download."""
         kept = self.saved.turns(conversation, _user_of(request)) if conversation else []
-        if not kept:
+        if not conversation or not kept:
             return None
-        folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
-        path = folder / f"{upload.safe_name(kept[0][0][:60], '.md').rsplit('.', 1)[0]}.md"
+        path = self.exports / conversation / upload.safe_name(kept[0][0][:60], ".md")
+        path.parent.mkdir(exist_ok=True)
         path.write_text(to_markdown(kept, kept[0][0]), encoding="utf-8")
         return str(path)
 
@@ -490,9 +491,7 @@ def theme() -> gr.themes.Base:
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None, share: bool = False, watch: bool = False) -> None:
     """Build the index if needed, load the model, then serve the chat until
     interrupted; with `watch`, re-index as articles are added, changed or removed."""
-    if api.needs_build(settings):
-        print("Building the index from the articles first (rag index):", flush=True)
-        api.build_index(settings=settings, progress=True)
+    api.build_first(settings, lambda message: print(message, flush=True), progress=True)
     try:
         backend = api.warm_up(settings)
     except ModelError as exc:
