@@ -1,12 +1,9 @@
-"""The answer inside a verified sentence (pure functions): the number or the
-date a question asks for, as offsets into the sentence, for the reader's eye.
+"""The answer inside a verified sentence, for the reader's eye (pure functions).
 
 The verified answer is a whole sentence from an article; when the question
-asks "how many" or "when", the words that answer it are shown in bold, in the
-Arabic original and in its English translation alike. Only numbers and dates
-are marked: they can be found by their form in both languages, where a name or
-a place would need a tagger this project does not ship; the sentence is shown
-either way.
+asks "how many" or "when", the number or date that answers it
+(rag.search.kinds) is shown in bold, in the Arabic original and in its English
+translation alike, said in English word by word here.
 """
 
 from __future__ import annotations
@@ -16,74 +13,6 @@ import re
 from rag.answer.guard import NUMBER_WORDS
 from rag.core.text import normalize
 from rag.index.lexical import INDIC_DIGITS
-from rag.search.questions import answer_kind
-
-_DIGITS = r"[0-9٠-٩۰-۹]+(?:[.,،٫][0-9٠-٩۰-۹]+)*"
-# Units said after a number; an Arabic one may carry tanween (كيلومتراً).
-_UNIT = r"(?:كيلومترا?ت?|كلم|مترا?|أمتار|دولارا?ت?|يورو)[\u064b-\u0652]*|km|kilometres|kilometers|metres|meters|dollars|euros"
-_SCALE = (
-    r"(?:\s+(?:مليون|ملايين|مليار|مليارات|ألف|الف|آلاف|الاف|million|billion|thousand|hundred))?"
-    rf"(?:\s*(?:%|٪|percent|بالمئة|بالمائة|في المئة|في المائة)|\s+(?:{_UNIT}))?"
-)
-_NUMBER_WORD = (
-    r"(?:ألف|الف|ألفين|ألفا|مليون|مليونين|مليار|مئة|مائة|مئتين|اثنان|اثنين|ثلاثة|ثلاث|أربعة|أربع|خمسة|خمس|ستة|ست|سبعة|سبع|ثمانية|ثماني|تسعة|تسع|عشرة|عشر"
-    r"|نصف|ثلث|ثلثي|ثلثا|ربع"
-    r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion|half|a third|a quarter)"
-)
-# Not the digits of a citation marker ("[1]").
-NUMBER = re.compile(rf"(?<![\w.,،٫\[])(?:{_DIGITS}{_SCALE}|{_NUMBER_WORD}(?:\s+(?:و?نصف|and a half))?{_SCALE})(?![\w\]])", re.I)
-
-_MONTHS_EN = r"January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
-_MONTHS_AR = (
-    r"يناير|فبراير|مارس|أبريل|ابريل|إبريل|مايو|يونيو|يونيه|يوليو|يوليه|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر"
-    r"|كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|كانون الأول"
-)
-_DAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|الإثنين|الاثنين|الثلاثاء|الأربعاء|الاربعاء|الخميس|الجمعة|السبت|الأحد|الاحد"
-_YEAR = r"[12][0-9]{3}|[١٢][٠-٩]{3}"
-_DAY_NUMBER = r"[0-9٠-٩]{1,2}"
-_WEEKDAY = rf"(?:يوم\s+)?(?:{_DAYS})"
-_CALENDAR = (
-    rf"(?:(?:{_DAY_NUMBER})\s+)?(?:{_MONTHS_EN}|{_MONTHS_AR})(?:\s+(?:{_DAY_NUMBER}),?)?(?:\s+(?:من\s+)?(?:عام\s+|سنة\s+)?(?:{_YEAR}))?"
-    rf"|(?:(?:أوائل|أواخر|منتصف|مطلع|نهاية|بداية|early|late|mid-?)\s+)?(?:(?:عام|سنة|العام)\s+)?(?:{_YEAR})(?:s|ات)?"
-)
-DATE = re.compile(rf"(?<!\w)(?:(?:{_WEEKDAY}),?\s+)?(?:{_CALENDAR})(?!\w)|(?<!\w){_WEEKDAY}(?!\w)", re.I)
-
-# The kind of answer (questions.answer_kind) whose words this module can find.
-# A "when" answered by no calendar date is often a number ("11,600 BP", "3 hours").
-PATTERNS = {"a number": (NUMBER,), "a length of time or a date": (DATE, NUMBER)}
-
-
-def candidates(sentence: str, question: str) -> list[tuple[int, int]]:
-    """Offsets of every number or date in `sentence` of the kind `question`
-    asks for that the question does not already state ("how many in 2023?"
-    is not answered by "2023"); [] when it asks for something else."""
-    asked = _comparable(question)
-    # A year is a date, not a count: "how many were killed in 2023?" is not answered by 2023.
-    dates = [m.span() for m in DATE.finditer(sentence)]
-    for pattern in PATTERNS.get(answer_kind(question), ()):
-        found = [
-            m.span()
-            for m in pattern.finditer(sentence)
-            if not re.search(rf"(?<!\w){re.escape(_comparable(m.group()))}(?!\w)", asked)
-            and (pattern is DATE or not any(a <= m.start() and m.end() <= b for a, b in dates))
-        ]
-        if found:
-            return found
-    return []
-
-
-def answer_span(sentence: str, question: str) -> tuple[int, int] | None:
-    """The one candidate (above) that answers `question`, or None when there
-    is none or several: nothing then tells which one answers, so none is
-    marked and the sentence speaks. (Taking the first of several picked the
-    wrong number for 7 of the 40 English questions of
-    xquad-dev/answers_sample.jsonl: census sentences list many.)"""
-    found = candidates(sentence, question)
-    return found[0] if len(found) == 1 else None
-
-
-def _comparable(text: str) -> str:
-    return normalize(text).translate(INDIC_DIGITS)
 
 
 def bold_span(text: str, span: tuple[int, int] | None, mark: tuple[str, str] = ("**", "**")) -> str:

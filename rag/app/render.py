@@ -13,9 +13,9 @@ from pathlib import PurePath
 
 from rag.answer.guard import MARKER, marker_numbers
 from rag.answer.schema import Answer, Citation
-from rag.answer.spans import answer_span
 from rag.core.text import detect_language
 from rag.search.filters import Scope
+from rag.search.kinds import answer_span
 from rag.search.retrieval import Passage
 
 # Interface text in both languages; the UI follows the question's language

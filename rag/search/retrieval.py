@@ -21,7 +21,8 @@ from rag.index.store import IndexMismatchError, IndexMissingError, Manifest, get
 from rag.search.dense import ChromaDense, MemoryDense
 from rag.search.filters import Scope, iso_day
 from rag.search.fusion import collapse_near_duplicates, reciprocal_rank_fusion
-from rag.search.questions import asks_latest
+from rag.search.kinds import PATTERNS, candidates
+from rag.search.questions import answer_kind, asks_latest
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,16 @@ class Sentence(NamedTuple):
     similarity: float  # cosine with the question(s) alone: what abstention is calibrated on
 
 
-def sentence_score(weights, similarity: float, latent: float, passage_rank: int, overlap: float, words: int) -> float:
-    """The fitted ranking of a sentence (config.SentenceWeights); passage_rank from 1."""
+def sentence_score(weights, similarity: float, latent: float, passage_rank: int, overlap: float, words: int, kind: bool = False) -> float:
+    """The fitted ranking of a sentence (config.SentenceWeights); passage_rank
+    from 1; kind: it holds a number or date of the kind the question asks for."""
     return (
         weights.similarity * similarity
         + weights.latent * latent
         + weights.passage_rank / passage_rank
         + weights.overlap * overlap
         + (weights.short if words < SHORT_SENTENCE_WORDS else 0.0)
+        + (weights.kind if kind else 0.0)
     )
 
 
@@ -188,6 +191,8 @@ class Retriever:
         # ("and how many children?") say what it asks; the joined question
         # would favour the sentence that answered the question before.
         asked = set(self.lexical_query(questions[-1], detect_language(questions[-1]))) if weights.overlap else set()
+        # The kind likewise: "and when?" after "how many ...?" asks for a date.
+        kind = bool(weights.kind) and answer_kind(questions[-1]) in PATTERNS
         rank = {p.chunk_id: n for n, p in enumerate(passages, 1)}
         found: dict[str, list[Sentence]] = {p.chunk_id: [] for p in passages}
         sentences = self._dense.sentences(list(found))
@@ -196,7 +201,8 @@ class Retriever:
             similarity = float(np.mean(queries @ np.asarray(s["vector"], dtype=np.float32)))
             overlap = len(asked & set(index_tokens(s["text"]))) / len(asked) if asked else 0.0
             lat = latent.get((s["parent"], s["start"]), 0.0)
-            score = sentence_score(weights, similarity, lat, rank[s["parent"]], overlap, len(s["text"].split()))
+            holds = kind and bool(candidates(s["text"], questions[-1]))
+            score = sentence_score(weights, similarity, lat, rank[s["parent"]], overlap, len(s["text"].split()), holds)
             found[s["parent"]].append(Sentence(s["start"], s["end"], s["text"], round(score, 4), similarity))
         return {k: sorted(v) for k, v in found.items()}
 

@@ -6,6 +6,7 @@ import pytest
 from rag.app import api
 from rag.core.config import ScoreWeights, SentenceWeights, Settings
 from rag.search.dense import mix
+from rag.search.kinds import candidates
 from rag.search.retrieval import sentence_score
 
 
@@ -25,6 +26,12 @@ def test_score_weights_parse_or_say_what_is_wrong(text, problem):
     else:
         with pytest.raises(ValueError, match=problem):
             ScoreWeights.parse(text)
+
+
+def test_a_weight_added_later_may_be_left_out():
+    """Sentence weights written before `kind` existed still load, with kind 0."""
+    old = SentenceWeights.parse("similarity=1 latent=0.5 passage_rank=0.05 overlap=0.6 short=-0.05")
+    assert old.kind == 0.0 and SentenceWeights.parse("similarity=1 latent=0 passage_rank=0 overlap=0 short=0 kind=0.1").kind == 0.1
 
 
 def test_bad_weights_fail_when_settings_load(monkeypatch):
@@ -61,6 +68,12 @@ def test_mix_is_a_weighted_mean_of_what_there_is(weights, latent, expected):
 def test_sentence_score(similarity, latent, rank, overlap, words, expected):
     weights = SentenceWeights(similarity=1, latent=0.5, passage_rank=0.05, overlap=0.4, short=-0.1)
     assert sentence_score(weights, similarity, latent, rank, overlap, words) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kind, expected", [(True, 0.8 + 0.1), (False, 0.8)])
+def test_a_sentence_holding_the_kind_asked_for_gains_its_weight(kind, expected):
+    weights = SentenceWeights(similarity=1, latent=0, passage_rank=0, overlap=0, short=0, kind=0.1)
+    assert sentence_score(weights, 0.8, 0.0, 1, 0.0, 20, kind) == pytest.approx(expected)
 
 
 # Four near-identical Arabic reports that differ in the port and the number.
@@ -104,3 +117,27 @@ def test_the_answering_sentence_ranks_first(ports):
     passages = api.retrieve(question, k=4, settings=ports)
     best = api.rank_sentences(question, passages, settings=ports)[0]
     assert "1980" in best.text and best.score >= best.similarity
+
+
+KIND_ONLY = "similarity=0 latent=0 passage_rank=0 overlap=0 short=0 kind=1"
+
+
+@pytest.mark.parametrize(
+    "question, gains",
+    [
+        ("How many ships did the port of Jeddah receive last year?", True),
+        ("كم سفينة استقبل ميناء جدة العام الماضي؟", True),
+        ("Who said that container traffic rose?", False),  # a name is not found by its form
+        ("من قال إن حركة الحاويات ارتفعت؟", False),
+    ],
+)
+def test_sentences_holding_the_number_asked_for_gain_the_kind_weight(ports, question, gains):
+    """The kind feature alone: for a "how many" the sentences holding a number
+    (rag.search.kinds; 1980 ships is a count, not a year) score its weight and
+    rank first; other questions gain nothing."""
+    settings = ports.with_(sentence_weights_ar=KIND_ONLY, sentence_weights_en=KIND_ONLY)
+    ranked = api.rank_sentences(question, api.retrieve(question, k=4, settings=ports), settings=settings)
+    holding = [s for s in ranked if candidates(s.text, question)]
+    assert [s.score for s in ranked] == [1.0] * len(holding) + [0.0] * (len(ranked) - len(holding))
+    assert ranked[: len(holding)] == holding
+    assert bool(holding) == gains and (not gains or any("1980" in s.text for s in holding))

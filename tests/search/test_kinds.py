@@ -1,0 +1,57 @@
+"""The numbers and dates in a sentence that answer a "how many" or a "when" (pure functions)."""
+
+import pytest
+
+from rag.search.kinds import answer_span, candidates
+
+
+@pytest.mark.parametrize(
+    "question, sentence, expected",
+    [
+        ("كم قذيفة أرسلت كوريا؟", "أرسلت كوريا الشمالية 2,5 مليون قذيفة إلى روسيا.", "2,5 مليون"),
+        ("How far is the depot from the border?", "يقع المستودع على مسافة نحو 290 كيلومتراً من الحدود.", "290 كيلومتراً"),
+        ("How many civilians were killed?", "Officials said 16 civilians were killed in 2023.", "16"),
+        # A number the question already states is not its answer.
+        ("How many civilians were killed in 2023?", "In 2023, 16 civilians were killed.", "16"),
+        ("كم عدد القتلى في 2023؟", "في ٢٠٢٣ قُتل ١٦ مدنياً.", "١٦"),
+        ("كم عدد الجنود؟", "قتل ثلاثة جنود في الضربة.", "ثلاثة"),
+        # Several candidates: nothing tells which answers, so none is marked.
+        ("كم عدد الجنود؟", "قتل ثلاثة جنود وأصيب 85 آخرون", None),
+        ("How many households have children?", "There were 158,349 households, of which 68,511 had children.", None),
+        ("What percentage of voters took part?", "Turnout reached 64.5% on Sunday.", "64.5%"),
+        ("ما نسبة المشاركة؟", "بلغت نسبة المشاركة 40 بالمئة.", "40 بالمئة"),
+        ("What share of the grid was hit?", "أصابت الضربات نصف البنية التحتية للكهرباء.", "نصف"),
+        ("متى أغلقت كوريا حدودها؟", "أغلقت كوريا الشمالية حدودها منذ أوائل عام 2020 بسبب الجائحة.", "أوائل عام 2020"),
+        ("When did Kim visit?", "Kim arrived on Tuesday, 12 September 2023 in Vladivostok.", "Tuesday, 12 September 2023"),
+        ("متى وصل كيم؟", "وصل كيم يوم الثلاثاء 12 سبتمبر إلى فلاديفوستوك.", "يوم الثلاثاء 12 سبتمبر"),
+        ("وفي أي يوم؟", "التقى لافروف كيم في بيونغ يانغ، الخميس، وفق البيان.", "الخميس"),
+        ("In what year did it open?", "It opened in 1998 after delays.", "1998"),
+        # A count that looks like a year is a count; a year after "in" or "منذ" a date.
+        ("كم سفينة استقبل ميناء العقبة؟", "استقبل ميناء العقبة 1980 سفينة تجارية.", "1980"),
+        ("How many ships did Aqaba receive?", "Aqaba received 1980 ships last year.", "1980"),
+        ("متى أغلقت الحدود؟", "أغلقت كوريا حدودها منذ 2020 بسبب الجائحة.", "2020"),
+        ("How many died?", "In 2023 16 civilians died.", "16"),
+        # A "when" answered by no calendar date: the number.
+        ("When did the last glacial end?", "The last glacial period ended about 11,600 BP.", "11,600"),
+        # Questions that ask for something else, or sentences with nothing of the kind.
+        ("Who is the spokesman?", "The spokesman, John Kirby, said 1,000 containers arrived.", None),
+        ("من المتحدث؟", "قال المتحدث جون كيربي إن ألف حاوية وصلت.", None),
+        ("How many ships?", "No figure was given.", None),
+        ("كم سفينة؟", "لم يذكر أي رقم.", None),
+    ],
+)
+def test_answer_span(question, sentence, expected):
+    span = answer_span(sentence, question)
+    assert (sentence[span[0] : span[1]] if span else None) == expected
+
+
+@pytest.mark.parametrize(
+    "question, sentence, found",
+    [
+        ("كم عدد الجنود؟", "قتل ثلاثة جنود وأصيب 85 آخرون", ["ثلاثة", "85"]),
+        ("How many in 2023?", "In 2023, 16 died and 4 were hurt.", ["16", "4"]),
+        ("Who spoke?", "Kirby spoke on 12 May.", []),
+    ],
+)
+def test_candidates(question, sentence, found):
+    assert [sentence[a:b] for a, b in candidates(sentence, question)] == found
