@@ -13,6 +13,8 @@ Passage grid: sentence, latent_sentence, latent_passage in {0, .25, .5, .75, 1}
 (passage weighs 1) and lexical in {0, .1, .2, .3, .5, .75, 1}; objective MRR@10.
 Sentence grid: latent, passage_rank, overlap, short, kind (similarity weighs 1);
 objective sentence@1 over the sentences of the top 5 passages.
+The chosen kind weight is reported, not shipped: the answer stage applies the
+same preference as a rule (config.KIND_CANDIDATES).
 
 The optimum is flat (the best ten passage settings lie within 0.001 MRR on the
 fit part), so `choose` picks among the settings within TIE of the best by two

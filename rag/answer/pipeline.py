@@ -25,13 +25,13 @@ from dataclasses import dataclass, replace
 
 from rag.answer.check import Closeness, Problem, check, translation_problem
 from rag.answer.events import Event, Final, Restart, Sources, Token
-from rag.answer.evidence import Evidence, best_sentence, select_evidence, support
+from rag.answer.evidence import Evidence, best_sentence, is_full, select_evidence, support
 from rag.answer.guard import strip_markers
 from rag.answer.llm import LLM, LLMError
 from rag.answer.prompts import build_messages, not_found, translation_messages
 from rag.answer.schema import Answer, Citation, citation
 from rag.answer.spans import english_span
-from rag.core.config import Settings
+from rag.core.config import KIND_CANDIDATES, Settings
 from rag.core.notices import Notice
 from rag.core.text import detect_language
 from rag.search.filters import Scope
@@ -70,7 +70,7 @@ def answer_stream(
     # and the follow-up itself (what is asked now): "and how many children?".
     scores = retriever.sentence_scores(passages, *dict.fromkeys([standalone, question]))
     evidence = select_evidence(passages, scores, settings) if passages else []
-    verified = verified_answer(evidence)
+    verified = verified_answer(evidence, question)
     timings["extractive_ms"] = _ms(started)
     result = Answer(question, "", [], language, False, passages, notices, timings, llm.name, standalone_question=standalone)
 
@@ -158,11 +158,16 @@ class Verified:
         return citation(self.evidence, self.sentence)
 
 
-def verified_answer(evidence: list[Evidence]) -> Verified | None:
-    """The sentence most likely to hold the answer (evidence.best_sentence;
-    the ranking counts whether it holds the number or date a question asks for)."""
+def verified_answer(evidence: list[Evidence], question: str) -> Verified | None:
+    """The sentence most likely to hold the answer (evidence.best_sentence),
+    or for a number or date question, the better of the first two that holds one."""
     best = best_sentence(evidence)
-    return Verified(*best) if best is not None else None
+    if best is None:
+        return None
+    if answer_kind(question) in PATTERNS and not candidates(best[1].text, question):
+        ranked = sorted(((item, s) for item in evidence for s in item.sentences if is_full(s)), key=lambda pair: -pair[1].score)
+        best = next((pair for pair in ranked[:KIND_CANDIDATES] if candidates(pair[1].text, question)), best)
+    return Verified(*best)
 
 
 def holds_kind(evidence: list[Evidence], question: str) -> bool:
