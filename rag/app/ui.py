@@ -181,7 +181,8 @@ class ChatApp:
         try:
             data = api.ask(question, history=history or None, settings=self.settings, sources=sources, since=since, until=until).to_dict()
         except (api.QuestionError, FilterError, IndexProblem) as exc:
-            raise gr.Error(str(exc)) from exc
+            # The caller's mistake, said to the caller: no traceback in the server's log.
+            raise gr.Error(str(exc), print_exception=False) from exc
         for passage in data["passages"]:
             # gradio_client downloads any {"path": ...} as a file; the article's
             # file name is called "file" here.
