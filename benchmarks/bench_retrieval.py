@@ -150,6 +150,12 @@ def ours(settings: Settings, mode: str | None = None):
     return retrieve, rank
 
 
+def fitted_kind() -> dict[str, float]:
+    """The answer-kind weight per language that fit_retrieval.py chose."""
+    chosen = json.loads((ROOT / "benchmarks" / "results" / "fit.json").read_text(encoding="utf-8"))["chosen"]["sentences"]
+    return {lang: chosen[lang]["weights"]["kind"] for lang in ("ar", "en")}
+
+
 def run_set(name: str, seeds: Path, questions_file: Path, tmp: Path) -> tuple[list[dict], dict]:
     questions = load_questions(questions_file)
     parts = split_by_article(questions) if name == "xquad" else {"all": questions}
@@ -174,10 +180,10 @@ def run_set(name: str, seeds: Path, questions_file: Path, tmp: Path) -> tuple[li
         ("lexical: BM25 light10 + Snowball", base, "lexical"),
         ("hybrid without latent terms", base.with_(latent="off", weights_ar=PREVIOUS.format(ar_lexical), weights_en=PREVIOUS.format(0.1)), None),
         ("ours, sentences by cosine alone", base.with_(sentence_weights_ar=COSINE_ONLY, sentence_weights_en=COSINE_ONLY), None),
-        # The fitted kind weights (fit_retrieval.py), which the default leaves at 0 (config.KIND_CANDIDATES).
+        # The fitted kind weights (results/fit.json), which the default leaves at 0 (config.KIND_CANDIDATES).
         (
             "ours, sentences with the answer kind",
-            base.with_(sentence_weights_ar=f"{base.sentence_weights_ar} kind=0.1", sentence_weights_en=f"{base.sentence_weights_en} kind=0.05"),
+            base.with_(**{f"sentence_weights_{lang}": f"{getattr(base, f'sentence_weights_{lang}')} kind={kind}" for lang, kind in fitted_kind().items()}),
             None,
         ),
     ]
