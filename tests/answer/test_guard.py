@@ -53,6 +53,10 @@ def test_clean_markers(text, valid, cleaned):
         ("60 ألف طلقة يوميا", {60, 60_000}),
         ("four countries", {4}),
         ("no numbers", set()),
+        ("حتى نهاية العصر الجليدي (~ 11،600 BP)", {11_600}),  # the Arabic comma between digits
+        ("بلغ ١١٬٦٠٠ نسمة و٢٫٥ مليون زائر", {11_600, 2.5, 2_500_000}),  # Arabic thousands and decimal separators
+        ("the cities of 1، 2 and 3", {1, 2, 3}),  # a list comma is not a separator
+        ("until about 11,600 BP", {11_600}),
     ],
 )
 def test_numbers_in(text, expected):
@@ -70,6 +74,8 @@ def test_numbers_in(text, expected):
         ("The rouble is worth 1.2 dollars [1].", "روسيا كثفت إنتاج القذائف", {1.2}),
         ("The call lasted about one hour [1].", "استمرت المكالمة لنحو ساعة", set()),  # Arabic's "one hour" is the bare noun
         ("The call lasted about two hours [1].", "استمرت المكالمة لنحو ساعة", {2}),
+        ("It ended about 11,600 BP [1].", "حتى نهاية العصر الجليدي (~ 11،600 BP).", set()),
+        ("It lasted from 74,000 BP [1].", "استمر من ~ 74000 (BP = قبل الحاضر)", set()),
     ],
 )
 def test_unsupported_numbers(answer, evidence, missing):
