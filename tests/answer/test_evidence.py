@@ -83,11 +83,19 @@ def test_the_best_sentence_brings_the_one_after_it(best, following):
     assert _select([passage], evidence_sentences=1, evidence_words=size, evidence_context_words=size)[0].render() == f"[1] {best}"
 
 
-def test_best_sentence_prefers_full_sentences_to_headings():
-    heading = ("كيم في روسيا", 0.95)
-    full = ("وصل الزعيم الكوري الشمالي كيم جونغ أون إلى روسيا صباح اليوم في زيارة رسمية.", 0.85)
-    evidence = _select([_passage("a#s0c0", heading, full)], evidence_context=0)
-    assert best_sentence(evidence)[1][2] == full[0]
+@pytest.mark.parametrize(
+    "sentences, best",
+    [
+        # The ranking score decides, short or long: it already holds the fitted penalty for short sentences.
+        ((("كيم في روسيا", 0.80), ("وصل الزعيم الكوري الشمالي كيم جونغ أون إلى روسيا صباح اليوم في زيارة رسمية.", 0.85)), 1),
+        ((("توفي تسلا في 7 يناير 1943.", 0.95), ("أصبح عمله غير معروف بشكل نسبي بعد موته، ولكن في عام 1960 سميت وحدة باسمه.", 0.90)), 0),
+        ((("Kim in Russia", 0.80), ("North Korean leader Kim Jong Un arrived in Russia this morning on an official visit.", 0.85)), 1),
+        ((("Tesla died on 7 January 1943.", 0.95), ("His work fell into relative obscurity after his death, until a unit was named after him.", 0.90)), 0),
+    ],
+)
+def test_best_sentence_follows_the_ranking(sentences, best):
+    evidence = _select([_passage("a#s0c0", *sentences)], evidence_context=0)
+    assert best_sentence(evidence)[1][2] == sentences[best][0]
     assert best_sentence([]) is None
 
 
@@ -102,6 +110,6 @@ def test_support_is_similarity_not_the_ranking_score():
     similar_heading = Sentence(len(text) + 1, len(text) + 1 + len(heading), heading, 0.5, 0.95)
     scores = {passage.chunk_id: [ranked_high, similar_heading]}
     evidence = select_evidence([passage], scores, Settings())
-    assert support(scores) == 0.80 and best_sentence(evidence)[1].score == 1.4  # headings do not count either
+    assert support(scores) == 0.80 and best_sentence(evidence)[1].score == 1.4
     assert support({passage.chunk_id: [similar_heading]}) == 0.95  # unless there is nothing else
     assert support({}) == 0.0
