@@ -8,7 +8,8 @@ write, on the news and the xquad-dev question sets, in one run.
 Sets (each over its own articles, indexed once per run):
   news   eval/dev.jsonl, eval/followups-dev.jsonl, eval/own/followups.jsonl,
          eval/own/unanswerable-news.jsonl                      (seeds/)
-  xquad  eval/xquad-dev/answers_sample.jsonl, eval/own/unanswerable-xquad.jsonl
+  xquad  eval/xquad-dev/answers_sample.jsonl, eval/own/followups-xquad.jsonl,
+         eval/own/unanswerable-xquad.jsonl
                                                                (eval/xquad-dev/seeds/)
 Rows: "verified" (RAG_LLM=none: the best sentence, its number or date in
 English for English questions), "default" (the shipped settings, bundled 1.5B),
@@ -56,7 +57,11 @@ SETS = {
     ),
     "xquad": (
         EVAL / "xquad-dev" / "seeds",
-        {"sample": [EVAL / "xquad-dev" / "answers_sample.jsonl"], "unanswerable": [EVAL / "own" / "unanswerable-xquad.jsonl"]},
+        {
+            "sample": [EVAL / "xquad-dev" / "answers_sample.jsonl"],
+            "followups": [EVAL / "own" / "followups-xquad.jsonl"],
+            "unanswerable": [EVAL / "own" / "unanswerable-xquad.jsonl"],
+        },
     ),
 }
 
