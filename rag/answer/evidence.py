@@ -84,8 +84,9 @@ def best_sentence(evidence: list[Evidence]) -> tuple[Evidence, Sentence] | None:
     """The evidence sentence ranked most likely to hold the answer. A short one
     can win: the ranking's fitted `short` weight already counts against headings
     and captions, and "توفي تسلا في 7 يناير 1943." is an answer. Passing over
-    every short sentence as well cost the verified answer 0.9 to 1.3 points
-    on xquad-dev (benchmarks/bench_answers.py, issue 13's note)."""
+    every short sentence as well cost the verified answer 0.3 to 1.3 points on
+    each half of xquad-dev's 1,244 questions in both languages (issue 13's
+    note), and one question per language of bench_answers.py's xquad sample."""
     candidates = [(item, s) for item in evidence for s in item.sentences]
     return max(candidates, key=lambda pair: pair[1].score, default=None)
 
