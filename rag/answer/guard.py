@@ -127,7 +127,7 @@ def _unit(value: float) -> float:
     return next((u for u in (1e9, 1e6, 1e3, 1e2) if value >= u), 1.0)
 
 
-def _western_separators(text: str) -> str:
+def western_separators(text: str) -> str:
     """Arabic separators between digits as the Latin ones: "11،600" and
     "11٬600" (thousands) are 11,600 and "2٫5" is 2.5, as a translation writes them."""
     return re.sub(r"(?<=\d)٫(?=\d)", ".", re.sub(r"(?<=\d)[،٬](?=\d)", ",", text))
@@ -136,7 +136,7 @@ def _western_separators(text: str) -> str:
 def numbers_in(text: str) -> set[float]:
     """Every number a text states, as digits or words, with scale words applied:
     "2,5 مليون" gives {2.5, 2500000}; "ألف" gives {1000}; "1,000" gives {1000}."""
-    tokens = re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", _western_separators(normalize(text).translate(INDIC_DIGITS)))
+    tokens = re.findall(r"\d+(?:[.,]\d+)*|[^\W\d_]+", western_separators(normalize(text).translate(INDIC_DIGITS)))
     found: set[float] = set()
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.guard import NUMBER_WORDS
+from rag.answer.guard import NUMBER_WORDS, western_separators
 from rag.core.text import normalize
 from rag.index.lexical import INDIC_DIGITS
 
@@ -90,7 +90,7 @@ def english_span(span: str) -> str:
     """A number or date span in English, word by word ("2,5 مليون" -> "2,5
     million", "أوائل عام 2020" -> "early 2020", "ألف" -> "1,000"); "" when a
     word has no fixed English form."""
-    text = normalize(span).translate(INDIC_DIGITS).replace("،", ",").replace("٫", ".")
+    text = western_separators(normalize(span).translate(INDIC_DIGITS))
     for arabic in sorted((k for k in _ENGLISH if " " in k), key=len, reverse=True):
         text = text.replace(arabic, _ENGLISH[arabic].lower())
     out: list[str] = []
