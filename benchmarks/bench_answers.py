@@ -13,7 +13,8 @@ Sets (each over its own articles, indexed once per run):
                                                                (eval/xquad-dev/seeds/)
 Rows: "verified" (RAG_LLM=none: the best sentence, its number or date in
 English for English questions), "default" (the shipped settings, bundled 1.5B),
-"local-1.5b-translate" (the model translates the verified sentence for English
+"local-1.5b-check" (the verified sentence, after the model's check that it
+answers the question: settings.judge), "local-1.5b-translate" (the model translates the verified sentence for English
 questions), "local-1.5b-generate" (the model writes every answer, checked, and
 translates when it fails), the same for the 0.5B, llama-index's
 CitationQueryEngine over our retriever and the 1.5B ("citation-engine"), and
@@ -154,9 +155,10 @@ def run_row(name: str, groups: dict[str, list], ask) -> dict:
 ROWS = {
     "verified": dict(llm="none"),
     "default": dict(),
-    "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", translate="on", generate_ar="off", generate_en="off"),
-    "local-1.5b-generate": dict(llm="local", llm_model="qwen2.5-1.5b", translate="on", generate_ar="on", generate_en="on"),
-    "local-0.5b-generate": dict(llm="local", llm_model="qwen2.5-0.5b", translate="on", generate_ar="on", generate_en="on"),
+    "local-1.5b-check": dict(llm="local", llm_model="qwen2.5-1.5b", judge="on", translate="off", generate_ar="off", generate_en="off"),
+    "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", translate="on", generate_ar="off", generate_en="off"),
+    "local-1.5b-generate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", translate="on", generate_ar="on", generate_en="on"),
+    "local-0.5b-generate": dict(llm="local", llm_model="qwen2.5-0.5b", judge="off", translate="on", generate_ar="on", generate_en="on"),
     "citation-engine": dict(llm="local", llm_model="qwen2.5-1.5b"),
     # Your server (RAG_LLM_URL, RAG_LLM_MODEL): measure it before turning generation on.
     "openai-translate": dict(llm="openai", translate="on", generate_ar="off", generate_en="off"),
@@ -183,6 +185,7 @@ def main() -> int:
     parser.add_argument("--rows", default="verified,default,local-1.5b-translate,local-1.5b-generate")
     parser.add_argument("--sets", default="news,xquad")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "answers.json"))
+    parser.add_argument("--keep", action="store_true", help="keep the other rows already in --out (re-run only --rows)")
     args = parser.parse_args()
 
     results: dict[str, list] = {}
@@ -209,6 +212,9 @@ def main() -> int:
         }
         for name, parts in results.items()
     ]
+    if args.keep and Path(args.out).exists():
+        fresh = {row["backend"]: row for row in rows}
+        rows = [fresh.pop(row["backend"], row) for row in json.loads(Path(args.out).read_text(encoding="utf-8"))["rows"]] + list(fresh.values())
     out = {
         "time": time.strftime("%Y-%m-%d"),
         "sets": {k: {g: [str(p.relative_to(ROOT)) for p in ps] for g, ps in v[1].items()} for k, v in SETS.items()},

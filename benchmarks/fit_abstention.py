@@ -2,6 +2,7 @@
 hundreds of answerable questions and our unanswerable ones.
 
     .venv/bin/python benchmarks/fit_abstention.py [--out benchmarks/results/abstention.json]
+    .venv/bin/python benchmarks/fit_abstention.py --judge qwen2.5-1.5b --judge-every 6   # ~75 min on 2 cores
 
 For every question: the support (cosine of the question to the closest
 retrieved sentence) and whether the evidence holds the number or date a
@@ -10,6 +11,14 @@ threshold is the highest one that keeps false abstention <= 0.10 on the fitting
 half of eval/xquad-dev (the questions of every other article in name order, as
 in bench_retrieval.py); reported on the other half, on eval/dev.jsonl with our
 news follow-ups, and on eval/own/unanswerable-*.jsonl.
+
+With --judge MODEL (a bundled model key), the model is also asked whether the
+best sentences answer each question (answer.pipeline.answerability) for the
+unanswerable questions, the news questions and every --judge-every-th xquad-dev
+question of each language; its threshold is the highest P(yes) that keeps
+false abstention <= 0.10 on the fitting half, beside the fitted similarity
+threshold or alone, and the rules are reported side by side on the same
+questions (no unanswerable question is fitted on).
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.answer.evidence import select_evidence, support  # noqa: E402
-from rag.answer.pipeline import holds_kind  # noqa: E402
+from rag.answer.llm import LLM  # noqa: E402
+from rag.answer.pipeline import answerability, holds_kind  # noqa: E402
 from rag.app import api  # noqa: E402
 from rag.app.evaluation import load_questions  # noqa: E402
 from rag.core.config import Settings  # noqa: E402
@@ -38,14 +48,16 @@ SETS = {
 MAX_FALSE_ABSTENTION = 0.10
 
 
-def measure(tmp: Path) -> list[dict]:
+def measure(tmp: Path, judge: LLM | None = None, every: int = 4) -> list[dict]:
     rows = []
     for name, (seeds, files) in SETS.items():
         settings = Settings.from_env(seeds_dir=seeds, index_dir=tmp / name, llm="none")
         api.build_index(settings=settings, progress=True)
         retriever = api.ENGINE.retriever(settings)
         for path in files:
+            seen: dict[str, int] = {}  # per language: questions.jsonl alternates ar / en
             for q in load_questions(path):
+                i = seen[q.lang] = seen.get(q.lang, -1) + 1
                 passages = retriever.retrieve(q.question, settings.top_k)
                 scores = retriever.sentence_scores(passages, q.question)
                 evidence = select_evidence(passages, scores, settings)
@@ -61,6 +73,8 @@ def measure(tmp: Path) -> list[dict]:
                         "kind_ok": holds_kind(evidence, q.question),
                     }
                 )
+                if judge is not None and (name == "news" or not q.answerable or i % every == 0):
+                    rows[-1]["judge"] = round(answerability(judge, evidence, q.question), 4) if evidence else 0.0
     return rows
 
 
@@ -72,23 +86,61 @@ def part(row: dict, fitting_docs: set[str]) -> str:
     return "fit" if row["doc"] in fitting_docs else "held-out"
 
 
-def abstains(row: dict, threshold: float) -> bool:
-    return row["support"] < threshold or not row["kind_ok"]
+def abstains(row: dict, threshold: float, judge: float | None = None) -> bool:
+    return row["support"] < threshold or not row["kind_ok"] or (judge is not None and row["judge"] < judge)
 
 
-def share(rows: list[dict], threshold: float) -> float:
-    return round(sum(abstains(r, threshold) for r in rows) / len(rows), 4) if rows else 0.0
+def share(rows: list[dict], threshold: float, judge: float | None = None) -> float:
+    return round(sum(abstains(r, threshold, judge) for r in rows) / len(rows), 4) if rows else 0.0
+
+
+def fit_judge(groups: dict[str, list[dict]], threshold: float) -> dict:
+    """The judge's threshold on the judged questions, for two rules: with the
+    fitted similarity threshold, and with the judge alone (similarity 0); each
+    the highest P(yes) that keeps false abstention <= MAX on the fitting half,
+    so no unanswerable question is fitted on. Reported side by side with
+    similarity alone, on the same judged questions."""
+    judged = {name: [r for r in rows if "judge" in r] for name, rows in groups.items()}
+    fit = judged["fit"]
+
+    def highest(similarity: float) -> float:
+        return max((t / 100 for t in range(100) if share(fit, similarity, t / 100) <= MAX_FALSE_ABSTENTION), default=0.0)
+
+    figures: dict = {"questions": {name: len(rows) for name, rows in judged.items()}}
+    for rule, similarity, judge in (
+        ("similarity", threshold, None),
+        ("similarity and judge", threshold, highest(threshold)),
+        ("judge alone", 0.0, highest(0.0)),
+    ):
+        figures[rule] = {
+            "similarity_threshold": similarity,
+            "judge_threshold": judge,
+            "false_abstention_fit": share(fit, similarity, judge),
+            "false_abstention_held_out": share(judged["held-out"], similarity, judge),
+            "false_abstention_news": share([r for r in judged["news"] if r["answerable"]], similarity, judge),
+            "abstention_news": share([r for r in judged["news"] if not r["answerable"]], similarity, judge),
+            "abstention_xquad": share(judged["unanswerable-xquad"], similarity, judge),
+        }
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "abstention.json"))
+    parser.add_argument("--out", help="the report (default benchmarks/results/abstention.json, or abstention_judge.json with --judge)")
+    parser.add_argument("--judge", metavar="MODEL", help="also fit the model's answerability check (a bundled model key, e.g. qwen2.5-1.5b)")
+    parser.add_argument("--judge-every", type=int, default=4, help="judge every n-th answerable xquad-dev question (default 4)")
     args = parser.parse_args()
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / ("abstention_judge.json" if args.judge else "abstention.json"))
+    judge = None
+    if args.judge:
+        from rag.answer.llm import load_llm
+
+        judge = load_llm(Settings.from_env(llm="local", llm_model=args.judge))
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(Path(tmp))
+        rows = measure(Path(tmp), judge, args.judge_every)
     docs = sorted({r["doc"] for r in rows if r["set"] == "xquad" and r["answerable"]})
     fitting = set(docs[0::2])
-    report: dict = {"time": time.strftime("%Y-%m-%d"), "max_false_abstention": MAX_FALSE_ABSTENTION, "languages": {}}
+    report: dict = {"time": time.strftime("%Y-%m-%d"), "max_false_abstention": MAX_FALSE_ABSTENTION, "judge": args.judge, "languages": {}}
     for lang in ("ar", "en"):
         mine = [r for r in rows if r["lang"] == lang]
         groups: dict[str, list[dict]] = {}
@@ -105,6 +157,8 @@ def main() -> int:
             "abstention_news": share([r for r in groups["news"] if not r["answerable"]], chosen),
             "abstention_xquad": share(groups["unanswerable-xquad"], chosen),
         }
+        if judge is not None:
+            figures["judge"] = fit_judge(groups, chosen)
         report["languages"][lang] = figures
         print(lang, json.dumps(figures))
     report["per_question"] = rows

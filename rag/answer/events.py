@@ -1,6 +1,7 @@
 """The answer stream as typed events, and the one helper that reads it.
 
-    Sources   the passages and the verified answer, before a model writes
+    Sources   the passages and the verified answer, before a model checks,
+              writes or translates (again when it moves on to the next task)
     Token     a piece of the model's text
     Restart   the text so far is void: the check refused it and the model tries
               again, or it now translates the verified sentence
@@ -20,7 +21,7 @@ from typing import Literal
 from rag.answer.schema import Answer
 
 # What the model is doing while a draft is shown.
-Pending = Literal["writing", "translating"]
+Pending = Literal["checking", "writing", "translating"]
 
 
 @dataclass(frozen=True)

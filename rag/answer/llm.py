@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,23 @@ class LLM:
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         raise NotImplementedError
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        """P(yes) / (P(yes) + P(no)) for the first token of the model's reply
+        to a yes-or-no question: a score to threshold, not only a verdict."""
+        raise NotImplementedError
+
+
+# The first token of a yes or a no, as a model may write it.
+YES, NO = ("yes", "Yes", "YES"), ("no", "No", "NO")
+
+
+def _share_of_yes(logprobs: dict[str, float]) -> float:
+    """{first token: log-probability} -> the yes share of yes and no; 0.5 when
+    the model wrote neither."""
+    yes = [math.exp(v) for k, v in logprobs.items() if k.strip() in YES]
+    no = [math.exp(v) for k, v in logprobs.items() if k.strip() in NO]
+    return sum(yes) / (sum(yes) + sum(no)) if yes or no else 0.5
 
 
 class LocalLLM(LLM):
@@ -62,6 +80,29 @@ class LocalLLM(LLM):
                         yield piece
             except Exception as exc:
                 raise LLMError(f"The local model failed while generating: {exc}") from exc
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        # The logits of the first token, read as it is sampled: llama.cpp keeps
+        # only the last position's (logits_all would cost n_ctx x vocabulary floats).
+        first: list[Any] = []
+
+        def keep(_ids: Any, scores: Any) -> Any:
+            if not first:
+                first.append(scores.copy())
+            return scores
+
+        with self._lock:
+            try:
+                self._llm.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0, logits_processor=[keep])
+            except Exception as exc:
+                raise LLMError(f"The local model failed while judging: {exc}") from exc
+        logits = first[0]
+        peak = float(logits.max())
+        return _share_of_yes({word: float(logits[token]) - peak for word, token in self._first_tokens().items()})
+
+    def _first_tokens(self) -> dict[str, int]:
+        """{yes / no spelling: its first token id}."""
+        return {word: self._llm.tokenize(word.encode(), add_bos=False, special=False)[0] for word in YES + NO}
 
 
 class OpenAILLM(LLM):
@@ -99,6 +140,28 @@ class OpenAILLM(LLM):
                         yield piece
         except httpx.HTTPError as exc:
             raise LLMError(f"Cannot reach the LLM server at {self.base}: {exc}") from exc
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        import httpx
+
+        body = {"model": self.model, "messages": messages, "max_tokens": 1, "temperature": 0.0}
+        try:
+            response = httpx.post(
+                f"{self.base}/chat/completions", json=body | {"logprobs": True, "top_logprobs": 10}, headers=self.headers, timeout=self.timeout
+            )
+            if response.status_code != 200:  # some servers refuse logprobs: ask for the word alone
+                response = httpx.post(f"{self.base}/chat/completions", json=body, headers=self.headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            raise LLMError(f"Cannot reach the LLM server at {self.base}: {exc}") from exc
+        if response.status_code != 200:
+            raise LLMError(f"The LLM server answered {response.status_code}: {response.text[:300]}")
+        choice = (response.json().get("choices") or [{}])[0]
+        first = ((choice.get("logprobs") or {}).get("content") or [{}])[0]
+        logprobs = {item["token"]: item["logprob"] for item in first.get("top_logprobs") or []}
+        if not logprobs:  # a server without logprobs: its word, as a certainty
+            reply = ((choice.get("message") or {}).get("content") or "").strip()
+            logprobs = {reply.split()[0].strip(".,!:;") if reply else "": 0.0}
+        return _share_of_yes(logprobs)
 
 
 def resolve_model_path(settings: Settings) -> Path:

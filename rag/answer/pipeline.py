@@ -28,10 +28,10 @@ from rag.answer.events import Event, Final, Restart, Sources, Token
 from rag.answer.evidence import Evidence, best_sentence, is_full, select_evidence, support
 from rag.answer.guard import strip_markers
 from rag.answer.llm import LLM, LLMError
-from rag.answer.prompts import build_messages, not_found, translation_messages
+from rag.answer.prompts import build_messages, judge_messages, not_found, translation_messages
 from rag.answer.schema import Answer, Citation, citation
 from rag.answer.spans import english_span
-from rag.core.config import KIND_CANDIDATES, Settings
+from rag.core.config import JUDGE_SENTENCES, KIND_CANDIDATES, Settings
 from rag.core.notices import Notice
 from rag.core.text import detect_language
 from rag.search.filters import Scope
@@ -86,6 +86,25 @@ def answer_stream(
         yield Final(result)
         return
     _show_verified(result, verified)
+
+    def draft() -> Answer:  # a snapshot: the result is still being filled in
+        return replace(result, notices=list(notices), timings=dict(timings))
+
+    if llm.kind != "none" and settings.generates("judge", llm.kind):
+        # Similarity alone cannot tell a question the articles answer from a
+        # near-topic one they do not (benchmarks/fit_abstention.py); the model,
+        # asked whether the best sentences answer it, tells them apart better.
+        yield Sources(draft(), "checking")
+        try:
+            result.answerable = round(answerability(llm, evidence, question, previous), 4)
+            timings["judge_ms"] = _ms(started)
+        except LLMError as exc:
+            notices.append(Notice("model_failed", str(exc)))
+        else:
+            if result.answerable < (settings.judge_threshold_ar if language == "ar" else settings.judge_threshold_en):
+                result.text, result.abstained, result.citations, result.span = not_found(language), True, [], None
+                yield Final(_done(result, timings, started))
+                return
     needs_translation = language == "en" and detect_language(verified.text) != "en"
     if needs_translation and _show_english_span(result, verified):
         needs_translation = False  # the number or date asked for, in English: no model needed
@@ -96,9 +115,6 @@ def answer_stream(
             notices.append(Notice("untranslated", "no model to translate with" if llm.kind == "none" else "translation off for this backend"))
         yield Final(_done(result, timings, started))
         return
-
-    def draft() -> Answer:  # a snapshot: the result is still being filled in
-        return replace(result, notices=list(notices), timings=dict(timings))
 
     if generate:
         # The first try reads all the evidence; when the check rejects what it
@@ -168,6 +184,13 @@ def verified_answer(evidence: list[Evidence], question: str) -> Verified | None:
         ranked = sorted(((item, s) for item in evidence for s in item.sentences if is_full(s)), key=lambda pair: -pair[1].score)
         best = next((pair for pair in ranked[:KIND_CANDIDATES] if candidates(pair[1].text, question)), best)
     return Verified(*best)
+
+
+def answerability(llm: LLM, evidence: list[Evidence], question: str, previous: str = "") -> float:
+    """The model's P(yes) that the best sentences of the evidence (the
+    verified one first) answer the question; LLMError passes through."""
+    ranked = sorted((s for item in evidence for s in item.sentences if is_full(s)), key=lambda s: -s.score)
+    return llm.yes_probability(judge_messages(question, [s.text for s in ranked[:JUDGE_SENTENCES]], previous))
 
 
 def holds_kind(evidence: list[Evidence], question: str) -> bool:

@@ -65,5 +65,14 @@ def translation_messages(sentence: str) -> list[dict]:
     return messages + [{"role": "user", "content": _translation_request(sentence)}]
 
 
+def judge_messages(question: str, sentences: list[str], previous: str = "") -> list[dict]:
+    """Does the text answer the question? The best sentences of the evidence
+    and the question; the model replies yes or no (LLM.yes_probability)."""
+    text = "\n".join(f"- {s}" for s in sentences)
+    asked = f"{question}\n(This follows the earlier question: {previous})" if previous else question
+    request = f"Text:\n{text}\n\nQuestion: {asked}\n\nDoes the text state the answer to the question? Reply yes or no."
+    return [{"role": "system", "content": prompt("judge.txt")}, {"role": "user", "content": request}]
+
+
 def _translation_request(sentence: str) -> str:
     return f"Arabic: {sentence}\nEnglish:"

@@ -52,6 +52,9 @@ class Answer:
     # The similarity (cosine) of the question to the closest retrieved
     # sentence: below settings.support_threshold_* the answer is an abstention.
     support: float = 0.0
+    # The model's P(yes) that the best sentences answer the question, when it
+    # checked (settings.judge); below settings.judge_threshold_* an abstention.
+    answerable: float | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready: the answer, its citations and the passages it was drawn from."""

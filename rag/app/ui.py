@@ -161,7 +161,7 @@ class ChatApp:
                     conversation = self.keep(conversation, request, question, answer)
                     yield chat, history, turns, render.sources_panel(turns, language), conversation
                 else:  # Sources or Restart: the verified answer while the model writes or translates
-                    note = render.text_for(answer.language)["translating" if event.pending == "translating" else "drafting"]
+                    note = render.text_for(answer.language)["drafting" if event.pending == "writing" else event.pending]
                     chat[-1] = _assistant(render.message(answer.text, answer.language, turn, note=note, span=answer.span))
                     drafts = turns + [render.turn_sources(turn, answer, language, final=False)]
                     yield chat, history, turns, render.sources_panel(drafts, language), conversation

@@ -196,6 +196,54 @@ def test_the_local_model_translation_is_shown_only_when_it_keeps_the_facts(seeds
         assert codes == ["untranslated"] and answer.text.startswith(answer.citations[0].sentence)
 
 
+CHECKED = [
+    # The seeds say how far the depot is, and nothing of Australia's capital.
+    "How far is the ammunition depot from the Ukrainian border?",
+    "كم تبعد مستودعات الذخيرة عن الحدود الأوكرانية؟",
+    "What is the capital of Australia?",
+    "ما هي عاصمة أستراليا؟",
+]
+
+
+def _checked(settings) -> dict[str, float]:
+    """P(yes) of the model's answerability check for each question of CHECKED,
+    over the sentences the pipeline would show it."""
+    from rag.answer.evidence import select_evidence
+    from rag.answer.pipeline import answerability
+
+    retriever, llm = api.ENGINE.retriever(settings), api.ENGINE.model(settings)
+    found = {}
+    for question in CHECKED:
+        passages = retriever.retrieve(question, settings.top_k)
+        found[question] = answerability(llm, select_evidence(passages, retriever.sentence_scores(passages, question), settings), question)
+    return found
+
+
+def test_the_model_check_reads_the_same_yes_share_in_process_and_from_a_server(seeds_index, llm_server):
+    """The same small model in process (the first token's logits) and behind
+    llama-cpp-python's server (its top logprobs): the two readings of P(yes)
+    agree. How well a model tells answered questions from unanswered ones is
+    measured, not asserted: benchmarks/fit_abstention.py --judge (the 0.5B
+    used here cannot; the 1.5B is fitted there)."""
+    local = _checked(seeds_index.with_(llm="local", llm_model=SMALL_MODEL, judge="on"))
+    served = _checked(seeds_index.with_(llm="openai", llm_url=llm_server, judge="on"))
+    assert all(0.0 < p < 1.0 for p in local.values())  # a real share: both words had some probability
+    assert len({round(p, 2) for p in local.values()}) > 1  # it depends on the question and its sentences
+    for question in CHECKED:
+        assert served[question] == pytest.approx(local[question], abs=0.02), (question, local, served)
+
+
+def test_the_model_check_decides_before_the_answer_is_shown(seeds_index):
+    question = "How far is the ammunition depot from the Ukrainian border?"
+    kept = seeds_index.with_(llm="local", llm_model=SMALL_MODEL, judge="on", judge_threshold_en=0.0)
+    events = list(ask(question, stream=True, settings=kept))
+    answer = final(events)
+    assert isinstance(events[0], Sources) and events[0].pending == "checking" and events[0].answer.citations
+    assert not answer.abstained and answer.answerable is not None and "290" in answer.text
+    refused = ask(question, settings=kept.with_(judge_threshold_en=1.01))
+    assert refused.abstained and not refused.citations and refused.answerable == answer.answerable
+
+
 def test_bundled_models_do_not_write_answers_by_default(seeds_index):
     """The measured default (config.GENERATE_BY_DEFAULT): the verified sentence,
     with its number in English for an English "how many"."""
