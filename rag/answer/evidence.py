@@ -91,6 +91,11 @@ def best_sentence(evidence: list[Evidence]) -> tuple[Evidence, Sentence] | None:
     return max(candidates, key=lambda pair: pair[1].score, default=None)
 
 
+def ranked_full_sentences(evidence: list[Evidence]) -> list[tuple[Evidence, Sentence]]:
+    """Every full evidence sentence with its passage, best ranked first."""
+    return sorted(((item, s) for item in evidence for s in item.sentences if is_full(s)), key=lambda pair: -pair[1].score)
+
+
 def support(sentences: dict[str, list[Sentence]]) -> float:
     """How similar the closest (full) sentence of the retrieved passages is to
     the question: below a threshold the articles are taken not to hold the

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -98,10 +99,11 @@ class LocalLLM(LLM):
                 raise LLMError(f"The local model failed while judging: {exc}") from exc
         logits = first[0]
         peak = float(logits.max())
-        return _share_of_yes({word: float(logits[token]) - peak for word, token in self._first_tokens().items()})
+        return _share_of_yes({word: float(logits[token]) - peak for word, token in self._first_tokens.items()})
 
+    @functools.cached_property
     def _first_tokens(self) -> dict[str, int]:
-        """{yes / no spelling: its first token id}."""
+        """{yes / no spelling: its first token id}, tokenized once per model."""
         return {word: self._llm.tokenize(word.encode(), add_bos=False, special=False)[0] for word in YES + NO}
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from rag.answer.check import Closeness, Problem, check, translation_problem
 from rag.answer.events import Event, Final, Restart, Sources, Token
-from rag.answer.evidence import Evidence, best_sentence, is_full, select_evidence, support
+from rag.answer.evidence import Evidence, best_sentence, ranked_full_sentences, select_evidence, support
 from rag.answer.guard import strip_markers
 from rag.answer.llm import LLM, LLMError
 from rag.answer.prompts import build_messages, judge_messages, not_found, translation_messages
@@ -181,16 +181,15 @@ def verified_answer(evidence: list[Evidence], question: str) -> Verified | None:
     if best is None:
         return None
     if answer_kind(question) in PATTERNS and not candidates(best[1].text, question):
-        ranked = sorted(((item, s) for item in evidence for s in item.sentences if is_full(s)), key=lambda pair: -pair[1].score)
-        best = next((pair for pair in ranked[:KIND_CANDIDATES] if candidates(pair[1].text, question)), best)
+        best = next((pair for pair in ranked_full_sentences(evidence)[:KIND_CANDIDATES] if candidates(pair[1].text, question)), best)
     return Verified(*best)
 
 
 def answerability(llm: LLM, evidence: list[Evidence], question: str, previous: str = "") -> float:
     """The model's P(yes) that the best sentences of the evidence (the
     verified one first) answer the question; LLMError passes through."""
-    ranked = sorted((s for item in evidence for s in item.sentences if is_full(s)), key=lambda s: -s.score)
-    return llm.yes_probability(judge_messages(question, [s.text for s in ranked[:JUDGE_SENTENCES]], previous))
+    best = ranked_full_sentences(evidence)[:JUDGE_SENTENCES]
+    return llm.yes_probability(judge_messages(question, [s.text for _, s in best], previous))
 
 
 def holds_kind(evidence: list[Evidence], question: str) -> bool:
