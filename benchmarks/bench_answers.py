@@ -14,7 +14,8 @@ Sets (each over its own articles, indexed once per run):
 Rows: "verified" (RAG_LLM=none: the best sentence, its number or date in
 English for English questions), "default" (the shipped settings, bundled 1.5B),
 "local-1.5b-check" (the verified sentence, after the model's check that it
-answers the question: settings.judge), "local-1.5b-translate" (the model translates the verified sentence for English
+answers the question: settings.judge), "local-1.5b-pick" (the model picks the
+answering sentence among the best: settings.pick), "local-1.5b-translate" (the model translates the verified sentence for English
 questions), "local-1.5b-generate" (the model writes every answer, checked, and
 translates when it fails), the same for the 0.5B, llama-index's
 CitationQueryEngine over our retriever and the 1.5B ("citation-engine"), and
@@ -155,10 +156,11 @@ def run_row(name: str, groups: dict[str, list], ask) -> dict:
 ROWS = {
     "verified": dict(llm="none"),
     "default": dict(),
-    "local-1.5b-check": dict(llm="local", llm_model="qwen2.5-1.5b", judge="on", translate="off", generate_ar="off", generate_en="off"),
-    "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", translate="on", generate_ar="off", generate_en="off"),
-    "local-1.5b-generate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", translate="on", generate_ar="on", generate_en="on"),
-    "local-0.5b-generate": dict(llm="local", llm_model="qwen2.5-0.5b", judge="off", translate="on", generate_ar="on", generate_en="on"),
+    "local-1.5b-check": dict(llm="local", llm_model="qwen2.5-1.5b", judge="on", pick="off", translate="off", generate_ar="off", generate_en="off"),
+    "local-1.5b-pick": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="on", translate="off", generate_ar="off", generate_en="off"),
+    "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", translate="on", generate_ar="off", generate_en="off"),
+    "local-1.5b-generate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", translate="on", generate_ar="on", generate_en="on"),
+    "local-0.5b-generate": dict(llm="local", llm_model="qwen2.5-0.5b", judge="off", pick="off", translate="on", generate_ar="on", generate_en="on"),
     "citation-engine": dict(llm="local", llm_model="qwen2.5-1.5b"),
     # Your server (RAG_LLM_URL, RAG_LLM_MODEL): measure it before turning generation on.
     "openai-translate": dict(llm="openai", translate="on", generate_ar="off", generate_en="off"),

@@ -21,7 +21,7 @@ from typing import Literal
 from rag.answer.schema import Answer
 
 # What the model is doing while a draft is shown.
-Pending = Literal["checking", "writing", "translating"]
+Pending = Literal["choosing", "checking", "writing", "translating"]
 
 
 @dataclass(frozen=True)

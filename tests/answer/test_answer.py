@@ -177,7 +177,7 @@ class Scripted:
 
     name, kind = "scripted", "local"
 
-    def __init__(self, *texts: str, yes: float | Exception = 0.5) -> None:
+    def __init__(self, *texts: str, yes: float | Exception | dict[str, float] = 0.5) -> None:
         self.texts, self.asked, self.yes = list(texts), [], yes
 
     def stream(self, messages, max_tokens):
@@ -189,6 +189,8 @@ class Scripted:
         self.asked.append(messages)
         if isinstance(self.yes, Exception):
             raise self.yes
+        if isinstance(self.yes, dict):  # {sentence: P(yes)} for the sentence it was shown
+            return next(p for sentence, p in self.yes.items() if sentence in messages[-1]["content"])
         return self.yes
 
 
@@ -329,3 +331,65 @@ def test_the_check_prompt_quotes_the_sentences_as_data(question, sentences, prev
     assert question in user["content"] and all(f"- {s}" in user["content"] for s in sentences)
     assert ("earlier question" in user["content"]) is bool(previous) and previous in user["content"]
     assert user["content"].rstrip().endswith("yes or no.")
+
+
+# --- the model's pick of the answering sentence (settings.pick) ----------------------
+
+P3 = "وقال كيربي إن الولايات المتحدة تتابع عن كثب ما يجري بين البلدين منذ أشهر."
+WHAT_RUSSIA = {"ar": "ماذا قالت روسيا عن إنتاجها من القذائف؟", "en": "What did Russia say about its shell production?"}
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_model_pick_answers_with_the_sentence_it_finds_answers(language):
+    llm = Scripted(yes={P1: 0.1, P2: 0.9})
+    items, answer = run(WHAT_RUSSIA[language], llm, pick="on", pick_weight=1.0, translate="off")
+    assert items[0].pending == "choosing" and items[0].answer.text == f"{P1} [1]"  # the ranking's first shows meanwhile
+    assert answer.text.startswith(P2) and [c.n for c in answer.citations] == [2] and "pick_ms" in answer.timings
+    shown = [m[-1]["content"] for m in llm.asked]
+    assert len(shown) == 2 and all(WHAT_RUSSIA[language] in m for m in shown)
+    assert [P1 in m for m in shown] == [True, False] and [P2 in m for m in shown] == [False, True]  # each sentence alone
+
+
+@pytest.mark.parametrize(
+    "yes, weight, cited",
+    [
+        ({P1: 0.5, P2: 0.55}, 1.0, 1),  # the model barely prefers P2: the ranking's lead (0.1) stands
+        ({P1: 0.5, P2: 0.55}, 5.0, 2),  # weighed five times: the model's preference wins
+        ({P1: 0.9, P2: 0.1}, 1.0, 1),
+    ],
+)
+def test_the_pick_weighs_the_model_beside_the_ranking(yes, weight, cited):
+    items, answer = run(WHAT_RUSSIA["en"], Scripted(yes=yes), pick="on", pick_weight=weight, translate="off")
+    assert [c.n for c in answer.citations] == [cited]
+
+
+@pytest.mark.parametrize(
+    "question, texts",
+    [
+        ("كم حاوية سلمت كوريا الشمالية؟", [P1, P2]),  # "how many": only sentences with a number compete
+        ("How many containers did North Korea deliver?", [P1, P2]),
+        ("ماذا قال كيربي؟", [P1, P2, P3]),
+        ("What did Kirby say?", [P1, P2, P3]),
+    ],
+)
+def test_pick_candidates_are_the_verified_sentence_and_the_next_best(question, texts):
+    from rag.answer.pipeline import pick_candidates, verified_answer
+
+    evidence = [*EVIDENCE, Evidence(3, _passage("c#s0c0", P3), (Sentence(0, len(P3), P3, 0.85, 0.85),))]
+    pairs = pick_candidates(evidence, verified_answer(evidence, question), question)
+    assert [s.text for _, s in pairs] == texts[:1] + sorted(texts[1:], key=lambda t: -{P2: 0.8, P3: 0.85}[t])
+
+
+def test_a_failed_pick_keeps_the_verified_answer():
+    from rag.answer.llm import LLMError
+
+    items, answer = run(WHAT_RUSSIA["ar"], Scripted(yes=LLMError("the server is down")), pick="on")
+    assert answer.text == f"{P1} [1]" and [n.code for n in answer.notices] == ["model_failed"]
+
+
+def test_the_pick_needs_the_model_and_is_off_for_arabic_by_default():
+    assert Settings(pick="on").model_needed("ar") and not Settings(pick="on", llm="none").model_needed()
+    assert not Settings().generates("pick_ar", "local")
+    llm = Scripted(yes={P1: 0.0, P2: 1.0})
+    items, answer = run(WHAT_RUSSIA["ar"], llm)
+    assert answer.text == f"{P1} [1]" and not llm.asked and len(items) == 1

@@ -244,6 +244,37 @@ def test_the_model_check_decides_before_the_answer_is_shown(seeds_index):
     assert refused.abstained and not refused.citations and refused.answerable == answer.answerable
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["What did Kirby say about the partnership between North Korea and Russia?", "ماذا قال كيربي عن الشراكة بين كوريا الشمالية وروسيا؟"],
+)
+def test_the_model_pick_answers_with_the_candidate_its_shares_favour(seeds_index, question):
+    """The real model's P(yes) for each candidate, read alone, decides the pick
+    with the ranking: weight 0 keeps the verified sentence, a large weight
+    takes the candidate the model favours. Whether its favourites are right
+    more often is measured, not asserted: benchmarks/fit_pick.py."""
+    from rag.answer.evidence import select_evidence
+    from rag.answer.pipeline import pick_candidates, verified_answer
+    from rag.answer.prompts import judge_messages
+
+    settings = seeds_index.with_(llm="local", llm_model=SMALL_MODEL, pick="on", translate="off")
+    retriever, llm = api.ENGINE.retriever(settings), api.ENGINE.model(settings)
+    passages = retriever.retrieve(question, settings.top_k)
+    evidence = select_evidence(passages, retriever.sentence_scores(passages, question), settings)
+    pairs = pick_candidates(evidence, verified_answer(evidence, question), question)
+    shares = [llm.yes_probability(judge_messages(question, [s.text])) for _, s in pairs]
+    assert len(pairs) > 1 and all(0.0 < p < 1.0 for p in shares)
+
+    ranking = ask(question, settings=settings.with_(pick_weight=0.0))
+    assert ranking.citations[0].sentence == pairs[0][1].text
+    events = list(ask(question, stream=True, settings=settings.with_(pick_weight=100.0)))
+    assert isinstance(events[0], Sources) and events[0].pending == "choosing"
+    favoured = max(range(len(pairs)), key=lambda k: shares[k])
+    picked = final(events)
+    assert picked.citations[0].sentence == pairs[favoured][1].text and "pick_ms" in picked.timings
+    assert_grounded(picked, settings)
+
+
 def test_bundled_models_do_not_write_answers_by_default(seeds_index):
     """The measured default (config.GENERATE_BY_DEFAULT): the verified sentence,
     with its number in English for an English "how many"."""

@@ -169,3 +169,15 @@ def test_the_filter_note_says_what_is_searched(language, expected):
     assert ("1 of 5" in some and "4 left out" in some) if language == "en" else ("1 من 5" in some and "استُبعد 4" in some)
     bad = filter_note(None, 0, None, language, problem="since must be a date written YYYY-MM-DD, not '<b>'")
     assert "&lt;b&gt;" in bad and "<b>" not in bad  # escaped, never markup
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_every_pending_model_step_has_a_note_in_the_readers_language(language):
+    from typing import get_args
+
+    from rag.answer.events import Pending
+    from rag.app.render import text_for
+
+    for pending in get_args(Pending):
+        note = text_for(language)["drafting" if pending == "writing" else pending]
+        assert note.endswith("…") and detect_language(note) == language
