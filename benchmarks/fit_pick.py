@@ -38,7 +38,7 @@ from bench_retrieval import split_by_article  # noqa: E402
 
 from rag.answer.evidence import select_evidence  # noqa: E402
 from rag.answer.llm import LLM, load_llm  # noqa: E402
-from rag.answer.pipeline import pick_candidates, verified_answer  # noqa: E402
+from rag.answer.pipeline import pick_candidates, pick_index, verified_answer  # noqa: E402
 from rag.answer.prompts import judge_messages  # noqa: E402
 from rag.app import api  # noqa: E402
 from rag.app.evaluation import answer_is_correct, load_questions  # noqa: E402
@@ -87,9 +87,7 @@ def measure(tmp: Path, llm: LLM, every: int) -> list[dict]:
 
 def picked(row: dict, weight: float | None) -> int:
     """The candidate the rule picks; weight None: the verified answer (the first)."""
-    if weight is None:
-        return 0
-    return max(range(len(row["yes"])), key=lambda k: row["score"][k] + weight * row["yes"][k], default=0)
+    return 0 if weight is None else pick_index(row["score"], row["yes"], weight)
 
 
 def right_share(rows: list[dict], weight: float | None) -> float:

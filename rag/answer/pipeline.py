@@ -223,8 +223,13 @@ def model_pick(llm: LLM, evidence: list[Evidence], verified: Verified, question:
     passes through."""
     pairs = pick_candidates(evidence, verified, question)
     shares = [llm.yes_probability(judge_messages(question, [s.text], previous)) for _, s in pairs]
-    best = max(range(len(pairs)), key=lambda k: pairs[k][1].score + weight * shares[k])
-    return Verified(*pairs[best])
+    return Verified(*pairs[pick_index([s.score for _, s in pairs], shares, weight)])
+
+
+def pick_index(scores: list[float], shares: list[float], weight: float) -> int:
+    """The pick's rule: the candidate with the highest ranking score + weight x
+    P(yes) (benchmarks/fit_pick.py fits the weight with this same rule)."""
+    return max(range(len(shares)), key=lambda k: scores[k] + weight * shares[k], default=0)
 
 
 def holds_kind(evidence: list[Evidence], question: str) -> bool:
