@@ -289,12 +289,23 @@ def _translate(llm: LLM, verified: Verified, settings: Settings, timings: dict, 
     return f"{text.rstrip(' .')} [{verified.evidence.n}].", ""
 
 
-def prime(llm: LLM) -> None:
-    """Have the model read the fixed rules and worked examples once, so the first
-    question pays only for its own passages: llama.cpp reuses the longest prefix
-    it has already read, and every prompt starts with these."""
+def prime(llm: LLM, settings: Settings) -> None:
+    """Have the model read the fixed start of the first prompt a question will
+    send it, so the first question pays only for its own text: llama.cpp reuses
+    the longest prefix it has already read. The steps run in answer_stream's
+    order (pick or check, then writing, then translation); nothing is read
+    when the model does none of them."""
+    backend = llm.kind
+    if any(settings.generates(task, backend) for task in ("pick_ar", "pick_en", "judge")):
+        messages = judge_messages("", [])
+    elif settings.generates("ar", backend) or settings.generates("en", backend):
+        messages = build_messages([], "", "en")
+    elif settings.generates("translate", backend):
+        messages = translation_messages("")
+    else:
+        return
     with contextlib.suppress(LLMError):  # the first question will say what is wrong
-        "".join(llm.stream(build_messages([], "", "en"), 1))
+        "".join(llm.stream(messages, 1))
 
 
 def _closeness(retriever: Retriever, evidence: list[Evidence]) -> Closeness:

@@ -26,7 +26,7 @@ from rag.answer.schema import Answer
 from rag.core.config import MAX_QUESTION_CHARS, Settings
 from rag.core.models import ModelError
 from rag.core.notices import Notice
-from rag.core.text import INVISIBLE, detect_language, normalize
+from rag.core.text import INVISIBLE, detect_language, search_words
 from rag.index.build import IndexStats, needs_update
 from rag.index.build import build_index as _build_index
 from rag.index.store import IndexMissingError, IndexProblem, Manifest, forget_clients, manifest_path, read_manifest
@@ -54,7 +54,7 @@ def prepare_question(question: object) -> tuple[str, list[Notice]]:
     text = " ".join(text.split())
     if not text:
         raise EmptyQuestionError("The question is empty: type a question about the articles.")
-    if not any(ch.isalnum() for ch in normalize(text)):  # tatweel or harakat alone are not words
+    if not search_words(text):  # tatweel, harakat or one key held down are not words
         raise QuestionError("The question has no words or numbers to search for.")
     notices = []
     if len(text) > MAX_QUESTION_CHARS:
@@ -133,7 +133,7 @@ class Engine:
         """Load the retriever and the model, so the first question is as fast as the rest."""
         self.retriever(settings)
         if settings.llm == "local" and settings.model_needed():  # a server backend keeps its own cache
-            prime(self.model(settings))
+            prime(self.model(settings), settings)
         return self.backend_name(settings)
 
     def backend_name(self, settings: Settings) -> str:

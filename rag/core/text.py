@@ -69,6 +69,15 @@ def has_letters(text: str) -> bool:
     return bool(_ARABIC_LETTER.search(text) or _LATIN_LETTER.search(text) or any(c.isalpha() for c in text))
 
 
+def search_words(text: str) -> list[str]:
+    """The words a search can use: runs of letters or digits in the normalized
+    text, leaving out one letter repeated ("xxx", "ههههه"): a key held down is
+    not a word, yet the embedding finds it as close to the articles as a real
+    question, and an answer to it would be a sentence picked at random."""
+    words = "".join(ch if ch.isalnum() else " " for ch in normalize(text)).split()
+    return [w for w in words if len(w) < 3 or len(set(w)) > 1 or w.isdigit()]
+
+
 def word_count(text: str) -> int:
     return len(text.split())
 

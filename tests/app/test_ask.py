@@ -123,19 +123,39 @@ def test_local_model_answers_are_grounded(local, question):
     assert_grounded(answer, local)
 
 
-def test_warm_up_has_the_model_read_the_fixed_prompt_prefix(local):
-    """rag serve warms up before the page opens: the rules and examples every
-    prompt starts with are already read, so the first question pays only for
-    its passages."""
-    from rag.answer.prompts import build_messages
+@pytest.mark.parametrize(
+    ("steps", "first_prompt"),
+    [
+        ({}, "system.txt"),  # the local fixture writes and translates
+        ({"generate_ar": "off", "generate_en": "off"}, "translate.txt"),
+        ({"judge": "on"}, "judge.txt"),  # the check runs before the writing
+        ({"pick": "on", "generate_ar": "off", "generate_en": "off", "translate": "off"}, "judge.txt"),
+    ],
+    ids=["writing", "translation only", "check first", "pick only"],
+)
+def test_warm_up_has_the_model_read_the_first_prompt_prefix(local, steps, first_prompt):
+    """rag serve warms up before the page opens: the fixed start of the first
+    prompt a question will send is already read, so the first question pays
+    only for its own text, and no other prompt is read in vain."""
+    from rag.answer.prompts import prompt
     from rag.app.api import ENGINE, warm_up
 
-    llama = ENGINE.model(local)._llm
+    settings = local.with_(**steps)
+    llama = ENGINE.model(settings)._llm
     llama.reset()  # forget what earlier tests left in the cache
-    assert warm_up(local).startswith("local:")
-    read = list(llama.eval_tokens)
-    rules = build_messages([], "", "en")[0]["content"]
-    assert len(read) > 100 and rules.split(".")[0].encode() in llama.detokenize(read)
+    assert warm_up(settings).startswith("local:")
+    read = llama.detokenize(list(llama.eval_tokens)).decode("utf-8", "replace")
+    for name in ("system.txt", "translate.txt", "judge.txt"):
+        assert (prompt(name).split(".")[0] in read) == (name == first_prompt), name
+
+
+def test_warm_up_reads_nothing_when_the_model_does_nothing(local):
+    from rag.app.api import ENGINE, warm_up
+
+    settings = local.with_(generate_ar="off", generate_en="off", translate="off")
+    llama = ENGINE.model(settings)._llm
+    llama.reset()
+    assert warm_up(settings) == "none" and not list(llama.eval_tokens)
 
 
 def test_planted_instructions_in_an_article_are_ignored(tmp_path):

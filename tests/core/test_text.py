@@ -1,6 +1,6 @@
 import pytest
 
-from rag.core.text import detect_language, normalize, sentence_spans, split_sentences
+from rag.core.text import detect_language, normalize, search_words, sentence_spans, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,27 @@ def test_normalize(raw, expected):
 )
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("كم حاوية سلمت كوريا؟", ["كم", "حاويه", "سلمت", "كوريا"]),
+        ("How many containers?", ["how", "many", "containers"]),
+        ("مــــاذا قال؟", ["ماذا", "قال"]),  # tatweel inside a word
+        ("ـــ ًٌٍ ؟!", []),  # tatweel, harakat, punctuation
+        ("xxxxxxxx", []),  # one key held down
+        ("xxx yyyy Kirby", ["kirby"]),
+        ("هههههه ههههه", []),  # Arabic laughter
+        ("ببب كوريا", ["كوريا"]),
+        ("a و؟", ["a", "و"]),  # one-letter words are words
+        ("aa بب", ["aa", "بب"]),
+        ("111 ٢٩٠", ["111", "٢٩٠"]),  # a repeated digit is a number
+        ("😀🔥", []),
+    ],
+)
+def test_search_words(text, words):
+    assert search_words(text) == words
 
 
 @pytest.mark.parametrize(
