@@ -3,6 +3,7 @@ hundreds of answerable questions and our unanswerable ones.
 
     .venv/bin/python benchmarks/fit_abstention.py [--out benchmarks/results/abstention.json]
     .venv/bin/python benchmarks/fit_abstention.py --judge qwen2.5-1.5b --judge-every 6   # ~75 min on 2 cores
+    .venv/bin/python benchmarks/fit_abstention.py --judge qwen2.5-1.5b --judge-every 6 --signal pick   # ~60 min
 
 For every question: the support (cosine of the question to the closest
 retrieved sentence) and whether the evidence holds the number or date a
@@ -19,6 +20,10 @@ question of each language; its threshold is the highest P(yes) that keeps
 false abstention <= 0.10 on the fitting half, beside the fitted similarity
 threshold or alone, and the rules are reported side by side on the same
 questions (no unanswerable question is fitted on).
+
+With --signal pick, the model's signal is the pick's instead (settings.pick):
+the highest P(yes) among the pick's candidates, each sentence read alone
+(answer.pipeline.pick_shares), fitted and reported the same way.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answer.evidence import select_evidence, support  # noqa: E402
 from rag.answer.llm import LLM  # noqa: E402
-from rag.answer.pipeline import answerability, holds_kind  # noqa: E402
+from rag.answer.pipeline import answerability, holds_kind, pick_candidates, pick_shares, verified_answer  # noqa: E402
 from rag.app import api  # noqa: E402
 from rag.app.evaluation import load_questions  # noqa: E402
 from rag.core.config import Settings  # noqa: E402
@@ -48,7 +53,7 @@ SETS = {
 MAX_FALSE_ABSTENTION = 0.10
 
 
-def measure(tmp: Path, judge: LLM | None = None, every: int = 4) -> list[dict]:
+def measure(tmp: Path, judge: LLM | None = None, every: int = 4, signal: str = "judge") -> list[dict]:
     rows = []
     for name, (seeds, files) in SETS.items():
         settings = Settings.from_env(seeds_dir=seeds, index_dir=tmp / name, llm="none")
@@ -74,8 +79,17 @@ def measure(tmp: Path, judge: LLM | None = None, every: int = 4) -> list[dict]:
                     }
                 )
                 if judge is not None and (name == "news" or not q.answerable or i % every == 0):
-                    rows[-1]["judge"] = round(answerability(judge, evidence, q.question), 4) if evidence else 0.0
+                    rows[-1]["judge"] = round(model_signal(judge, evidence, q.question, signal), 4) if evidence else 0.0
     return rows
+
+
+def model_signal(llm: LLM, evidence: list, question: str, signal: str) -> float:
+    """The check's P(yes) for the best sentences read together, or the pick's
+    highest P(yes) among its candidates read one by one."""
+    if signal == "judge":
+        return answerability(llm, evidence, question)
+    verified = verified_answer(evidence, question)
+    return max(pick_shares(llm, pick_candidates(evidence, verified, question), question, ""), default=0.0) if verified else 0.0
 
 
 def part(row: dict, fitting_docs: set[str]) -> str:
@@ -126,21 +140,28 @@ def fit_judge(groups: dict[str, list[dict]], threshold: float) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", help="the report (default benchmarks/results/abstention.json, or abstention_judge.json with --judge)")
+    parser.add_argument("--out", help="the report (default benchmarks/results/abstention.json, or abstention_SIGNAL.json with --judge)")
     parser.add_argument("--judge", metavar="MODEL", help="also fit the model's answerability check (a bundled model key, e.g. qwen2.5-1.5b)")
     parser.add_argument("--judge-every", type=int, default=4, help="judge every n-th answerable xquad-dev question (default 4)")
+    parser.add_argument("--signal", choices=("judge", "pick"), default="judge", help="the check's P(yes) (default) or the pick's highest")
     args = parser.parse_args()
-    args.out = args.out or str(ROOT / "benchmarks" / "results" / ("abstention_judge.json" if args.judge else "abstention.json"))
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / (f"abstention_{args.signal}.json" if args.judge else "abstention.json"))
     judge = None
     if args.judge:
         from rag.answer.llm import load_llm
 
         judge = load_llm(Settings.from_env(llm="local", llm_model=args.judge))
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(Path(tmp), judge, args.judge_every)
+        rows = measure(Path(tmp), judge, args.judge_every, args.signal)
     docs = sorted({r["doc"] for r in rows if r["set"] == "xquad" and r["answerable"]})
     fitting = set(docs[0::2])
-    report: dict = {"time": time.strftime("%Y-%m-%d"), "max_false_abstention": MAX_FALSE_ABSTENTION, "judge": args.judge, "languages": {}}
+    report: dict = {
+        "time": time.strftime("%Y-%m-%d"),
+        "max_false_abstention": MAX_FALSE_ABSTENTION,
+        "judge": args.judge,
+        "signal": args.signal,
+        "languages": {},
+    }
     for lang in ("ar", "en"):
         mine = [r for r in rows if r["lang"] == lang]
         groups: dict[str, list[dict]] = {}

@@ -38,8 +38,7 @@ from bench_retrieval import split_by_article  # noqa: E402
 
 from rag.answer.evidence import select_evidence  # noqa: E402
 from rag.answer.llm import LLM, load_llm  # noqa: E402
-from rag.answer.pipeline import pick_candidates, pick_index, verified_answer  # noqa: E402
-from rag.answer.prompts import judge_messages  # noqa: E402
+from rag.answer.pipeline import pick_candidates, pick_index, pick_shares, verified_answer  # noqa: E402
 from rag.app import api  # noqa: E402
 from rag.app.evaluation import answer_is_correct, load_questions  # noqa: E402
 from rag.core.config import Settings  # noqa: E402
@@ -68,7 +67,7 @@ def measure(tmp: Path, llm: LLM, every: int) -> list[dict]:
             verified = verified_answer(evidence, q.question)
             pairs = pick_candidates(evidence, verified, q.question) if verified else []
             started = time.perf_counter()
-            shares = [llm.yes_probability(judge_messages(q.question, [s.text])) for _, s in pairs]
+            shares = pick_shares(llm, pairs, q.question, "")
             part = "news" if name == "news" else ("fit" if q.id in fitting else "held-out")
             rows.append(
                 {

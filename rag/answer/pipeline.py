@@ -5,7 +5,8 @@
       ─> too far from the question? abstain
       ─> the verified answer: the best sentence, cited, its number or date marked
       ─> pick on (settings.pick)? the model reads it and the next best, one by
-           one, and the one it finds answers the question (with the ranking) wins
+           one, and the one it finds answers the question (with the ranking)
+           wins; it finds none does? abstain
       ─> generation on for this backend and language (settings.generates)?
            prompt (prompts/) ─> LLM, streamed ─> check: markers, quotes,
            numbers and names against the cited passages ─> rejected? one more
@@ -99,11 +100,18 @@ def answer_stream(
         # small gain that did not hold on every set (benchmarks/fit_pick.py).
         yield Sources(draft(), "choosing")
         try:
-            verified = model_pick(llm, evidence, verified, question, previous, settings.pick_weight)
+            verified, result.answerable = model_pick(llm, evidence, verified, question, previous, settings.pick_weight)
             timings["pick_ms"] = _ms(started)
         except LLMError as exc:
             notices.append(Notice("model_failed", str(exc)))
         else:
+            if result.answerable < (settings.pick_threshold_ar if language == "ar" else settings.pick_threshold_en):
+                # The model found none of the best sentences answers the question:
+                # a signal of a question the articles do not answer
+                # (benchmarks/fit_abstention.py --signal pick).
+                result.text, result.abstained, result.citations, result.span = not_found(language), True, [], None
+                yield Final(_done(result, timings, started))
+                return
             _show_verified(result, verified)
     if llm.kind != "none" and settings.generates("judge", llm.kind):
         # Similarity alone cannot tell a question the articles answer from a
@@ -216,14 +224,19 @@ def pick_candidates(evidence: list[Evidence], verified: Verified, question: str)
     return [(verified.evidence, verified.sentence), *others][:PICK_SENTENCES]
 
 
-def model_pick(llm: LLM, evidence: list[Evidence], verified: Verified, question: str, previous: str, weight: float) -> Verified:
+def model_pick(llm: LLM, evidence: list[Evidence], verified: Verified, question: str, previous: str, weight: float) -> tuple[Verified, float]:
     """Of pick_candidates, the one with the highest ranking score + weight x the
     model's P(yes) that it answers the question, each sentence read alone (a
-    list of them, read at once, lets the model pick by position); LLMError
-    passes through."""
+    list of them, read at once, lets the model pick by position), and the
+    highest P(yes) of them; LLMError passes through."""
     pairs = pick_candidates(evidence, verified, question)
-    shares = [llm.yes_probability(judge_messages(question, [s.text], previous)) for _, s in pairs]
-    return Verified(*pairs[pick_index([s.score for _, s in pairs], shares, weight)])
+    shares = pick_shares(llm, pairs, question, previous)
+    return Verified(*pairs[pick_index([s.score for _, s in pairs], shares, weight)]), round(max(shares), 4)
+
+
+def pick_shares(llm: LLM, pairs: list[tuple[Evidence, Sentence]], question: str, previous: str) -> list[float]:
+    """The model's P(yes) that each candidate sentence, read alone, answers the question."""
+    return [llm.yes_probability(judge_messages(question, [s.text], previous)) for _, s in pairs]
 
 
 def pick_index(scores: list[float], shares: list[float], weight: float) -> int:

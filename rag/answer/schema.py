@@ -53,7 +53,9 @@ class Answer:
     # sentence: below settings.support_threshold_* the answer is an abstention.
     support: float = 0.0
     # The model's P(yes) that the best sentences answer the question, when it
-    # checked (settings.judge); below settings.judge_threshold_* an abstention.
+    # checked (settings.judge; below settings.judge_threshold_* an abstention),
+    # or else the highest of the sentences the pick read (settings.pick; below
+    # settings.pick_threshold_* an abstention).
     answerable: float | None = None
 
     def to_dict(self) -> dict:

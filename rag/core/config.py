@@ -312,6 +312,14 @@ class Settings:
         "`on`: the model reads the best sentences one by one and the answer is the one it finds answers the question (with the ranking); `off`: the ranking's first; `auto`: the backend's measured default",
     )
     pick_weight: float = setting(0.75, "how much the model's P(yes) counts beside the sentence ranking in the pick (fitted on xquad-dev)")
+    # Fitted for the bundled 1.5B as the check's thresholds are: the highest
+    # P(yes) of the pick's candidates that keeps false abstention <= 0.10 on
+    # the fitting half of xquad-dev (benchmarks/results/abstention_pick.json).
+    pick_threshold_ar: float = setting(
+        0.47,
+        "when no sentence the pick reads gets this P(yes), an Arabic question is not answered (`_EN`: English; fitted by `benchmarks/fit_abstention.py --signal pick`)",
+    )
+    pick_threshold_en: float = setting(0.44, "the same for English questions")
     # "on": an English question answered from an Arabic sentence (other than
     # by a number or a date, which are rendered in English without a model)
     # gets the model's translation of it, checked for numbers and names and

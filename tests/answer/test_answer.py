@@ -380,6 +380,22 @@ def test_pick_candidates_are_the_verified_sentence_and_the_next_best(question, t
     assert [s.text for _, s in pairs] == texts[:1] + sorted(texts[1:], key=lambda t: -{P2: 0.8, P3: 0.85}[t])
 
 
+@pytest.mark.parametrize("language", ["ar", "en"])
+@pytest.mark.parametrize(
+    "yes, threshold, abstains",
+    [
+        ({P1: 0.2, P2: 0.3}, 0.4, True),  # no sentence it read answers: not in the articles
+        ({P1: 0.2, P2: 0.5}, 0.4, False),  # one does, even if the ranking's first stays the answer
+        ({P1: 0.2, P2: 0.3}, 0.0, False),  # threshold 0: the pick never abstains
+    ],
+)
+def test_the_pick_abstains_when_no_sentence_it_reads_answers(language, yes, threshold, abstains):
+    thresholds = {"pick_threshold_ar": threshold} if language == "ar" else {"pick_threshold_en": threshold}
+    items, answer = run(WHAT_RUSSIA[language], Scripted(yes=yes), pick="on", pick_weight=0.1, translate="off", **thresholds)
+    assert answer.answerable == max(yes.values()) and answer.abstained == abstains
+    assert (answer.text == not_found(language) and not answer.citations) if abstains else bool(answer.citations)
+
+
 def test_a_failed_pick_keeps_the_verified_answer():
     from rag.answer.llm import LLMError
 
