@@ -157,7 +157,19 @@ ROWS = {
     "verified": dict(llm="none"),
     "default": dict(),
     "local-1.5b-check": dict(llm="local", llm_model="qwen2.5-1.5b", judge="on", pick="off", translate="off", generate_ar="off", generate_en="off"),
-    "local-1.5b-pick": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="on", translate="off", generate_ar="off", generate_en="off"),
+    # The pick's measured row is from before its abstention (pick_threshold_*):
+    # that is fitted and measured by fit_abstention.py --signal pick.
+    "local-1.5b-pick": dict(
+        llm="local",
+        llm_model="qwen2.5-1.5b",
+        judge="off",
+        pick="on",
+        pick_threshold_ar=0.0,
+        pick_threshold_en=0.0,
+        translate="off",
+        generate_ar="off",
+        generate_en="off",
+    ),
     "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", translate="on", generate_ar="off", generate_en="off"),
     "local-1.5b-generate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", translate="on", generate_ar="on", generate_en="on"),
     "local-0.5b-generate": dict(llm="local", llm_model="qwen2.5-0.5b", judge="off", pick="off", translate="on", generate_ar="on", generate_en="on"),
