@@ -109,7 +109,7 @@ def answer_stream(
                 # The model found none of the best sentences answers the question:
                 # a signal of a question the articles do not answer
                 # (benchmarks/fit_abstention.py --signal pick).
-                result.text, result.abstained, result.citations, result.span = not_found(language), True, [], None
+                _abstain(result)
                 yield Final(_done(result, timings, started))
                 return
             _show_verified(result, verified)
@@ -125,7 +125,7 @@ def answer_stream(
             notices.append(Notice("model_failed", str(exc)))
         else:
             if result.answerable < (settings.judge_threshold_ar if language == "ar" else settings.judge_threshold_en):
-                result.text, result.abstained, result.citations, result.span = not_found(language), True, [], None
+                _abstain(result)
                 yield Final(_done(result, timings, started))
                 return
     needs_translation = language == "en" and detect_language(verified.text) != "en"
@@ -251,6 +251,11 @@ def holds_kind(evidence: list[Evidence], question: str) -> bool:
     if answer_kind(question) not in PATTERNS:
         return True
     return any(candidates(s.text, question) for item in evidence for s in item.sentences)
+
+
+def _abstain(result: Answer) -> None:
+    """The model found the articles do not answer: withdraw the verified answer shown meanwhile."""
+    result.text, result.abstained, result.citations, result.span = not_found(result.language), True, [], None
 
 
 def _show_verified(result: Answer, verified: Verified) -> None:
