@@ -23,7 +23,7 @@ questions (no unanswerable question is fitted on).
 
 With --signal pick, the model's signal is the pick's instead (settings.pick):
 the highest P(yes) among the pick's candidates, each sentence read alone
-(answer.pipeline.pick_shares), fitted and reported the same way.
+(the second value of answer.pipeline.model_pick), fitted and reported the same way.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answer.evidence import select_evidence, support  # noqa: E402
 from rag.answer.llm import LLM  # noqa: E402
-from rag.answer.pipeline import answerability, holds_kind, pick_candidates, pick_shares, verified_answer  # noqa: E402
+from rag.answer.pipeline import answerability, holds_kind, model_pick, verified_answer  # noqa: E402
 from rag.app import api  # noqa: E402
 from rag.app.evaluation import load_questions  # noqa: E402
 from rag.core.config import Settings  # noqa: E402
@@ -89,7 +89,7 @@ def model_signal(llm: LLM, evidence: list, question: str, signal: str) -> float:
     if signal == "judge":
         return answerability(llm, evidence, question)
     verified = verified_answer(evidence, question)
-    return max(pick_shares(llm, pick_candidates(evidence, verified, question), question, ""), default=0.0) if verified else 0.0
+    return model_pick(llm, evidence, verified, question, "", Settings().pick_weight)[1] if verified else 0.0
 
 
 def part(row: dict, fitting_docs: set[str]) -> str:
