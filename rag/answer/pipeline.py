@@ -1,6 +1,7 @@
 """From a question to a checked answer with numbered citations.
 
-    question ─(follow-up? join with the last question)─> retrieve passages
+    question ─(only "hello" / "thanks"? a reply, no search)
+      ─(follow-up? join with the last question)─> retrieve passages
       ─> evidence: the best sentences of the best passages, numbered [1..m]
       ─> too far from the question? abstain
       ─> the verified answer: the best sentence, cited, its number or date marked
@@ -31,7 +32,7 @@ from rag.answer.events import Event, Final, Restart, Sources, Token
 from rag.answer.evidence import Evidence, best_sentence, ranked_full_sentences, select_evidence, support
 from rag.answer.guard import strip_markers
 from rag.answer.llm import LLM, LLMError
-from rag.answer.prompts import build_messages, judge_messages, not_found, translation_messages
+from rag.answer.prompts import build_messages, judge_messages, not_found, small_talk_reply, translation_messages
 from rag.answer.schema import Answer, Citation, citation
 from rag.answer.spans import english_span
 from rag.core.config import JUDGE_SENTENCES, KIND_CANDIDATES, PICK_SENTENCES, Settings
@@ -39,7 +40,7 @@ from rag.core.notices import Notice
 from rag.core.text import detect_language
 from rag.search.filters import Scope
 from rag.search.kinds import PATTERNS, answer_span, candidates
-from rag.search.questions import answer_kind, condense
+from rag.search.questions import answer_kind, condense, previous_question, small_talk
 from rag.search.retrieval import Retriever, Sentence
 
 
@@ -65,8 +66,13 @@ def answer_stream(
     started = time.perf_counter()
     notices = list(notices or [])
     language = detect_language(question)
+    if kind := small_talk(question):
+        # "hello" or "thanks" asks the articles nothing: a reply, no search, and
+        # an abstention for the API (no answer from the articles).
+        yield Final(Answer(question, small_talk_reply(kind, language), [], language, True, [], notices, {}, llm.name))
+        return
     standalone = condense(question, history)
-    previous = history[-1][0] if standalone != question and history else ""
+    previous = previous_question(history) if standalone != question else ""
     passages = retriever.retrieve(standalone, settings.top_k, scope=scope)
     timings = {"retrieve_ms": _ms(started)}
     # A follow-up's sentences are scored against the joined question (the topic)

@@ -36,6 +36,11 @@ def not_found(language: str) -> str:
     return prompt(f"not_found.{language}.txt")
 
 
+def small_talk_reply(kind: str, language: str) -> str:
+    """The reply to a greeting or thanks (rag.search.questions.small_talk)."""
+    return json.loads(prompt("small_talk.json"))[kind][language]
+
+
 def build_messages(evidence: list[Evidence], question: str, language: str, previous: str = "") -> list[dict]:
     """System rules and worked examples (a fixed prefix llama.cpp keeps cached),
     then the evidence and the question."""

@@ -1,5 +1,5 @@
 """What a question asks (pure functions): a follow-up to the previous question,
-and the kind of answer it wants.
+the kind of answer it wants, or nothing (a greeting, thanks).
 
 Both feed the answer pipeline: a follow-up is joined to the question before it
 for retrieval, and the kind of answer is named in the prompt, because a small
@@ -26,13 +26,20 @@ def is_follow_up(question: str) -> bool:
     return len(text.split()) <= 4 or bool(pattern.search(text))
 
 
+def previous_question(history: list[tuple[str, str]] | None) -> str:
+    """The last question the user asked before this one: a "thanks" or a
+    "hello" in between is not a topic."""
+    return next((q.strip() for q, _ in reversed(history or []) if not small_talk(q)), "")
+
+
 def condense(question: str, history: list[tuple[str, str]] | None) -> str:
     """A standalone question for retrieval: a follow-up is joined to the last
-    question the user asked, so "and how many shells?" still finds the shells."""
-    if not history or not is_follow_up(question):
+    question the user asked (not a "thanks"), so "and how many shells?" still
+    finds the shells."""
+    previous = previous_question(history)
+    if not previous or not is_follow_up(question):
         return question
-    previous = history[-1][0].strip()
-    return f"{previous} {question}" if previous else question
+    return f"{previous} {question}"
 
 
 # The kind of answer, from how the question opens; first match wins, so
@@ -77,3 +84,35 @@ def asks_latest(question: str) -> bool:
         return True
     text = normalize(question)
     return bool(_LATEST_AR_OPENING.search(text) or _LATEST_AR.search(text))
+
+
+# Small talk: a message that only greets, thanks or says goodbye asks the
+# articles nothing, yet e5 puts any short text near some sentence ("hello",
+# "مرحبا": cosine 0.82-0.89 with a news sentence, above the abstention
+# threshold), so it would be answered with that sentence. Matched whole, on the
+# normalized text without punctuation: "hello, who is Kirby?" is a question.
+_SMALL_TALK = {
+    "greeting": [
+        r"(hello|hi|hey|hiya|greetings|good (morning|afternoon|evening|day))( (there|all|everyone|again))?",
+        r"how are you( doing)?( today)?",
+        r"(السلام عليكم|سلام عليكم)( ورحمه الله)?( وبركاته)?|سلام|مرحبا( بك| بكم)?|اهلا( وسهلا| بك| بكم)?|هلا",
+        r"(صباح|مساء) (الخير|النور)|كيف (حالك|الحال)",
+    ],
+    "thanks": [
+        r"(thanks|thank you|thx|ty|cheers)( (so|very) much| a lot| again)?|(ok|okay|great|perfect|bye|goodbye)",
+        r"(شكرا|اشكرك|مشكور)( جزيلا| لك| لكم)?|(مع السلامه|وداعا|الى اللقاء|تمام|ممتاز)",
+    ],
+}
+_SMALL_TALK_WORDS = {kind: "|".join(f"(?:{p})" for p in patterns) for kind, patterns in _SMALL_TALK.items()}
+_ANY_SMALL_TALK = re.compile(rf"((?:{'|'.join(_SMALL_TALK_WORDS.values())})( |$))+")
+_THANKS = re.compile(rf"(^| )(?:{_SMALL_TALK_WORDS['thanks']})( |$)")
+_PUNCTUATION = re.compile(r"[^\w\s]+|_")
+
+
+def small_talk(question: str) -> str:
+    """ "greeting" or "thanks" for a message that is only that (any mix of
+    them is "thanks" when it thanks or says goodbye), "" for a question."""
+    text = " ".join(_PUNCTUATION.sub(" ", normalize(question)).split())
+    if not text or not _ANY_SMALL_TALK.fullmatch(text + " "):
+        return ""
+    return "thanks" if _THANKS.search(text) else "greeting"

@@ -208,6 +208,17 @@ def test_an_arabic_question_gets_the_verified_sentence_without_the_model():
     assert answer.text[slice(*answer.span)] == "ألف"  # the number asked for, shown in bold
 
 
+@pytest.mark.parametrize("message, language", [("Hello!", "en"), ("مرحباً", "ar"), ("thanks", "en"), ("شكرا جزيلا", "ar")])
+def test_small_talk_gets_a_reply_in_its_language_and_searches_nothing(message, language):
+    from rag.answer.prompts import small_talk_reply
+    from rag.search.questions import small_talk
+
+    llm = Scripted()
+    items, answer = run(message, llm)
+    assert answer.text == small_talk_reply(small_talk(message), language) and detect_language(answer.text) == language
+    assert answer.abstained and not answer.passages and not answer.citations and not llm.asked and len(items) == 1
+
+
 def test_an_english_number_question_gets_the_number_in_english():
     items, answer = run("How many containers did North Korea deliver?", Scripted())
     assert answer.text == "1,000 [1]" and answer.text[slice(*answer.span)] == "1,000"

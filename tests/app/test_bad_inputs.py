@@ -17,11 +17,12 @@ from rag import Answer, ask
 from rag.answer.prompts import build_messages
 from rag.app.api import EmptyQuestionError, QuestionError
 from rag.core.config import MAX_QUESTION_CHARS
+from rag.core.text import detect_language
 from rag.index.build import build_index
 from rag.search.retrieval import Passage
 from tests.conftest import copy_seeds, make_settings
 
-EMPTY, NO_WORDS, ANSWER, CUT, NOT_TEXT = "empty", "no words", "answer", "cut", "not text"
+EMPTY, NO_WORDS, ANSWER, CUT, NOT_TEXT, SMALL_TALK = "empty", "no words", "answer", "cut", "not text", "small talk"
 
 QUESTIONS = [
     ("empty", "", EMPTY),
@@ -73,6 +74,10 @@ QUESTIONS = [
     ("newlines inside", "كم\nحاوية\nسلمت كوريا الشمالية؟", ANSWER),
     ("url", "https://example.com/?q=kremlin&x=<1>", ANSWER),
     ("one letter", "a", ANSWER),
+    ("greeting", "Hello!", SMALL_TALK),
+    ("arabic greeting", "السلام عليكم", SMALL_TALK),
+    ("thanks", "thanks a lot 🙏", SMALL_TALK),
+    ("arabic thanks", "شكراً جزيلاً", SMALL_TALK),
     ("very long word", "ا" * 1500 + " كوريا", ANSWER),
     ("none", None, NOT_TEXT),
     ("number", 42, NOT_TEXT),
@@ -101,6 +106,8 @@ def test_bad_question(extractive, question, expected):
     answer = ask(question, settings=extractive)
     assert isinstance(answer, Answer) and answer.text.strip()
     assert answer.abstained or answer.citations, answer
+    if expected == SMALL_TALK:  # a reply in its language, from no article
+        assert answer.abstained and not answer.citations and not answer.passages and answer.language == detect_language(question)
     if expected == CUT:
         assert len(answer.question) == MAX_QUESTION_CHARS and "question_cut" in [n.code for n in answer.notices]
 

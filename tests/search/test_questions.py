@@ -1,8 +1,8 @@
-"""What a question asks: follow-ups and the kind of answer, in Arabic and English."""
+"""What a question asks: follow-ups, the kind of answer and small talk, in Arabic and English."""
 
 import pytest
 
-from rag.search.questions import answer_kind, condense, is_follow_up
+from rag.search.questions import answer_kind, condense, is_follow_up, small_talk
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,10 @@ from rag.search.questions import answer_kind, condense, is_follow_up
             "ما هي الدولة الوحيدة التي اعترفت بضم روسيا أربع مناطق أوكرانية؟",
         ),
         ("وكم قذيفة؟", None, "وكم قذيفة؟"),
+        # A "thanks" in between is not the topic: the question before it is.
+        ("And how many shells?", [("How many containers?", "1,000 [1]"), ("Thanks!", "...")], "How many containers? And how many shells?"),
+        ("وكم قذيفة؟", [("كم حاوية سلمت كوريا الشمالية؟", "ألف [1]"), ("شكراً", "...")], "كم حاوية سلمت كوريا الشمالية؟ وكم قذيفة؟"),
+        ("And when?", [("hello", "...")], "And when?"),
     ],
 )
 def test_condense(question, history, standalone):
@@ -58,3 +62,33 @@ def test_is_follow_up_both_languages():
 )
 def test_answer_kind(question, kind):
     assert answer_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    "message, kind",
+    [
+        ("hello", "greeting"),
+        ("Hi there!", "greeting"),
+        ("Good morning 👋", "greeting"),
+        ("how are you?", "greeting"),
+        ("مرحباً", "greeting"),
+        ("السلام عليكم ورحمة الله وبركاته", "greeting"),
+        ("أهلاً وسهلاً", "greeting"),
+        ("صباح الخير", "greeting"),
+        ("Thanks a lot :)", "thanks"),
+        ("hello, thank you, bye", "thanks"),
+        ("شكراً جزيلاً!", "thanks"),
+        ("مع السلامة", "thanks"),
+        # Anything more is a question, answered from the articles.
+        ("hello, who is Kirby?", ""),
+        ("Hi Kirby", ""),
+        ("thanks for the figures on containers", ""),
+        ("مرحبا، من هو كيربي؟", ""),
+        ("ما هو السلام؟", ""),
+        ("شكرا لماذا", ""),
+        ("who said hello?", ""),
+        ("", ""),
+    ],
+)
+def test_small_talk(message, kind):
+    assert small_talk(message) == kind
