@@ -15,7 +15,7 @@ Rows: "verified" (RAG_LLM=none: the best sentence, its number or date in
 English for English questions), "default" (the shipped settings, bundled 1.5B),
 "local-1.5b-check" (the verified sentence, after the model's check that it
 answers the question: settings.judge), "local-1.5b-pick" (the model picks the
-answering sentence among the best: settings.pick), "local-1.5b-translate" (the model translates the verified sentence for English
+answering sentence among the best: settings.pick; "-abstain" with its fitted abstention), "local-1.5b-translate" (the model translates the verified sentence for English
 questions), "local-1.5b-generate" (the model writes every answer, checked, and
 translates when it fails), the same for the 0.5B, llama-index's
 CitationQueryEngine over our retriever and the 1.5B ("citation-engine"), and
@@ -157,8 +157,9 @@ ROWS = {
     "verified": dict(llm="none"),
     "default": dict(),
     "local-1.5b-check": dict(llm="local", llm_model="qwen2.5-1.5b", judge="on", pick="off", translate="off", generate_ar="off", generate_en="off"),
-    # The pick's measured row is from before its abstention (pick_threshold_*):
-    # that is fitted and measured by fit_abstention.py --signal pick.
+    # The pick without its abstention (pick_threshold_* 0): which sentence it
+    # picks; its abstention is fitted by fit_abstention.py --signal pick and
+    # measured end to end by the next row.
     "local-1.5b-pick": dict(
         llm="local",
         llm_model="qwen2.5-1.5b",
@@ -170,6 +171,7 @@ ROWS = {
         generate_ar="off",
         generate_en="off",
     ),
+    "local-1.5b-pick-abstain": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="on", translate="off", generate_ar="off", generate_en="off"),
     "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", translate="on", generate_ar="off", generate_en="off"),
     "local-1.5b-generate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", translate="on", generate_ar="on", generate_en="on"),
     "local-0.5b-generate": dict(llm="local", llm_model="qwen2.5-0.5b", judge="off", pick="off", translate="on", generate_ar="on", generate_en="on"),

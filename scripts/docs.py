@@ -121,6 +121,7 @@ ANSWER_ROWS = [  # (label, backend in answers.json)
     ("**verified sentence (default; = `RAG_LLM=none`)**", "verified"),
     ("verified sentence, after the 1.5B's check that it answers (`RAG_JUDGE=on`)", "local-1.5b-check"),
     ("the sentence the 1.5B picks among the best three (`RAG_PICK=on`, `RAG_PICK_THRESHOLD_AR/_EN=0`)", "local-1.5b-pick"),
+    ("the same, abstaining below its fitted threshold (`RAG_PICK=on`)", "local-1.5b-pick-abstain"),
     ("1.5B translates for English questions", "local-1.5b-translate"),
     ("1.5B writes every answer (checked)", "local-1.5b-generate"),
     ("0.5B writes every answer (checked)", "local-0.5b-generate"),
