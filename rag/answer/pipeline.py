@@ -83,11 +83,10 @@ def answer_stream(
     timings["extractive_ms"] = _ms(started)
     result = Answer(question, "", [], language, False, passages, notices, timings, llm.name, standalone_question=standalone)
 
-    threshold = settings.support_threshold_ar if language == "ar" else settings.support_threshold_en
     # Whether the articles hold the answer is judged on the joined question: a
     # follow-up alone ("and who unloaded them?") is close to nothing.
     result.support = round(support(scores if standalone == question else retriever.sentence_scores(passages, standalone)), 4)
-    if verified is None or result.support < threshold or not holds_kind(evidence, question):
+    if verified is None or result.support < settings.threshold("support", language) or not holds_kind(evidence, question):
         # No sentence is close enough to the question to hold its answer, or
         # none holds the number or date it asks for: say so rather than let a
         # small model guess from nearby facts.
@@ -111,7 +110,7 @@ def answer_stream(
         except LLMError as exc:
             notices.append(Notice("model_failed", str(exc)))
         else:
-            if result.answerable < (settings.pick_threshold_ar if language == "ar" else settings.pick_threshold_en):
+            if result.answerable < settings.threshold("pick", language):
                 # The model found none of the best sentences answers the question:
                 # a signal of a question the articles do not answer
                 # (benchmarks/fit_abstention.py --signal pick).
@@ -130,7 +129,7 @@ def answer_stream(
         except LLMError as exc:
             notices.append(Notice("model_failed", str(exc)))
         else:
-            if result.answerable < (settings.judge_threshold_ar if language == "ar" else settings.judge_threshold_en):
+            if result.answerable < settings.threshold("judge", language):
                 _abstain(result)
                 yield Final(_done(result, timings, started))
                 return

@@ -36,6 +36,7 @@ def not_found(language: str) -> str:
     return prompt(f"not_found.{language}.txt")
 
 
+@cache
 def small_talk_reply(kind: str, language: str) -> str:
     """The reply to a greeting or thanks (rag.search.questions.small_talk)."""
     return json.loads(prompt("small_talk.json"))[kind][language]

@@ -394,6 +394,11 @@ class Settings:
     def sentence_weights(self, language: str) -> SentenceWeights:
         return SentenceWeights.parse(self.sentence_weights_en if language == "en" else self.sentence_weights_ar, f"sentence_weights_{language}")
 
+    def threshold(self, signal: str, language: str) -> float:
+        """The abstention threshold of `signal` ("support", "judge", "pick") for
+        a question in `language`: Arabic's unless the question is English."""
+        return float(getattr(self, f"{signal}_threshold_{'en' if language == 'en' else 'ar'}"))
+
     def generates(self, task: str, backend: str) -> bool:
         """Whether the model (backend: "local", "openai") writes the answer to a
         question in `task` "ar" or "en", or (task "translate") translates the

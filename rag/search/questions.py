@@ -103,9 +103,9 @@ _SMALL_TALK = {
         r"(شكرا|اشكرك|مشكور)( جزيلا| لك| لكم)?|(مع السلامه|وداعا|الى اللقاء|تمام|ممتاز)",
     ],
 }
-_SMALL_TALK_WORDS = {kind: "|".join(f"(?:{p})" for p in patterns) for kind, patterns in _SMALL_TALK.items()}
-_ANY_SMALL_TALK = re.compile(rf"((?:{'|'.join(_SMALL_TALK_WORDS.values())})( |$))+")
-_THANKS = re.compile(rf"(^| )(?:{_SMALL_TALK_WORDS['thanks']})( |$)")
+_SMALL_TALK_PHRASES = {kind: "|".join(f"(?:{p})" for p in patterns) for kind, patterns in _SMALL_TALK.items()}
+_ANY_SMALL_TALK = re.compile(rf"((?:{'|'.join(_SMALL_TALK_PHRASES.values())})( |$))+")
+_THANKS = re.compile(rf"(^| )(?:{_SMALL_TALK_PHRASES['thanks']})( |$)")
 _PUNCTUATION = re.compile(r"[^\w\s]+|_")
 
 
