@@ -30,14 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_retrieval import split_by_article  # noqa: E402
-from fit_pick import SETS  # noqa: E402
+from fit_pick import candidate_rows  # noqa: E402
 
-from rag.answer.evidence import select_evidence  # noqa: E402
-from rag.answer.pipeline import pick_candidates, verified_answer  # noqa: E402
-from rag.app import api  # noqa: E402
-from rag.app.evaluation import answer_is_correct, load_questions  # noqa: E402
-from rag.core.config import Settings  # noqa: E402
 from rag.core.models import ensure_model  # noqa: E402
 
 PROMPT = "Passage: {sentence}\nA question that this passage answers:"
@@ -67,37 +61,7 @@ class Likelihood:
 
 
 def measure(tmp: Path, likelihood: Likelihood, every: int) -> list[dict]:
-    rows = []
-    for name, (seeds, path) in SETS.items():
-        settings = Settings.from_env(seeds_dir=seeds, index_dir=tmp / name, llm="none")
-        api.build_index(settings=settings, progress=True)
-        retriever = api.ENGINE.retriever(settings)
-        questions = load_questions(path)
-        fitting = {q.id for q in split_by_article(questions)["fit"]}
-        seen: dict[str, int] = {}
-        for q in questions:
-            i = seen[q.lang] = seen.get(q.lang, -1) + 1
-            if not q.answerable or (name == "xquad" and i % every):
-                continue
-            passages = retriever.retrieve(q.question, settings.top_k)
-            evidence = select_evidence(passages, retriever.sentence_scores(passages, q.question), settings)
-            verified = verified_answer(evidence, q.question)
-            pairs = pick_candidates(evidence, verified, q.question) if verified else []
-            started = time.perf_counter()
-            part = "news" if name == "news" else ("fit" if q.id in fitting else "held-out")
-            rows.append(
-                {
-                    "id": q.id,
-                    "lang": q.lang,
-                    "part": part,
-                    "right": [answer_is_correct(s.text, q.answers) for _, s in pairs],
-                    "score": [round(s.score, 4) for _, s in pairs],
-                    "likelihood": [round(likelihood(s.text, q.question), 4) for _, s in pairs],
-                    "seconds": round(time.perf_counter() - started, 2),
-                }
-            )
-            print(f"{len(rows):4} {q.id} {rows[-1]['right']} {rows[-1]['likelihood']}", flush=True)
-    return rows
+    return candidate_rows(tmp, every, lambda pairs, question: {"likelihood": [round(likelihood(s.text, question), 4) for _, s in pairs]})
 
 
 def right_share(rows: list[dict], weight: float | None) -> float:

@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,12 @@ ALONE = 1000.0  # a weight at which the ranking only breaks the model's ties
 
 
 def measure(tmp: Path, llm: LLM, every: int) -> list[dict]:
+    return candidate_rows(tmp, every, lambda pairs, question: {"yes": [round(p, 4) for p in pick_shares(llm, pairs, question, "")]})
+
+
+def candidate_rows(tmp: Path, every: int, judge: Callable[[list, str], dict]) -> list[dict]:
+    """One row per question: its pick candidates, which hold an answer, their
+    ranking scores and what `judge(candidates, question)` adds, timed."""
     rows = []
     for name, (seeds, path) in SETS.items():
         settings = Settings.from_env(seeds_dir=seeds, index_dir=tmp / name, llm="none")
@@ -67,7 +74,7 @@ def measure(tmp: Path, llm: LLM, every: int) -> list[dict]:
             verified = verified_answer(evidence, q.question)
             pairs = pick_candidates(evidence, verified, q.question) if verified else []
             started = time.perf_counter()
-            shares = pick_shares(llm, pairs, q.question, "")
+            extra = judge(pairs, q.question)
             part = "news" if name == "news" else ("fit" if q.id in fitting else "held-out")
             rows.append(
                 {
@@ -76,11 +83,11 @@ def measure(tmp: Path, llm: LLM, every: int) -> list[dict]:
                     "part": part,
                     "right": [answer_is_correct(s.text, q.answers) for _, s in pairs],
                     "score": [round(s.score, 4) for _, s in pairs],
-                    "yes": [round(p, 4) for p in shares],
+                    **extra,
                     "seconds": round(time.perf_counter() - started, 2),
                 }
             )
-            print(f"{len(rows):4} {q.id} {rows[-1]['right']} {rows[-1]['yes']}", flush=True)
+            print(f"{len(rows):4} {q.id} {rows[-1]['right']} {extra}", flush=True)
     return rows
 
 
