@@ -91,13 +91,37 @@ def candidate_rows(tmp: Path, every: int, judge: Callable[[list, str], dict]) ->
     return rows
 
 
-def picked(row: dict, weight: float | None) -> int:
-    """The candidate the rule picks; weight None: the verified answer (the first)."""
-    return 0 if weight is None else pick_index(row["score"], row["yes"], weight)
+def picked(row: dict, weight: float | None, signal: str = "yes") -> int:
+    """The candidate the rule picks with the model's `signal`; weight None: the verified answer (the first)."""
+    return 0 if weight is None else pick_index(row["score"], row[signal], weight)
 
 
-def right_share(rows: list[dict], weight: float | None) -> float:
-    return round(sum(bool(r["right"]) and r["right"][picked(r, weight)] for r in rows) / len(rows), 4) if rows else 0.0
+def right_share(rows: list[dict], weight: float | None, signal: str = "yes") -> float:
+    return round(sum(bool(r["right"]) and r["right"][picked(r, weight, signal)] for r in rows) / len(rows), 4) if rows else 0.0
+
+
+def write_report(path: str, rows: list[dict], signal: str, weights: tuple[float, ...], rule: str, **about: object) -> None:
+    """Fit the weight of `signal` per language on the fitting half (the highest
+    share right first, the smallest weight on ties), report it on the held-out
+    half and the news beside the verified answer, the ranking alone and the
+    signal alone, and write the report with every question's row to `path`."""
+    report: dict = {"time": time.strftime("%Y-%m-%d"), **about, "languages": {}}
+    for lang in ("ar", "en"):
+        parts = {part: [r for r in rows if r["lang"] == lang and r["part"] == part] for part in ("fit", "held-out", "news")}
+        weight = max(weights, key=lambda w: (right_share(parts["fit"], w, signal), -w))
+        figures = {
+            "weight": weight,
+            "questions": {part: len(rs) for part, rs in parts.items()},
+            "seconds_p50": statistics.median(r["seconds"] for rs in parts.values() for r in rs),
+            "any_candidate_right": {part: round(sum(any(r["right"]) for r in rs) / len(rs), 4) for part, rs in parts.items() if rs},
+        }
+        for name, w in (("verified", None), ("ranking alone", 0.0), (rule, weight), ("model alone", ALONE)):
+            figures[name] = {part: right_share(rs, w, signal) for part, rs in parts.items()}
+        figures["by_weight_fit"] = {str(w): right_share(parts["fit"], w, signal) for w in weights}
+        report["languages"][lang] = figures
+        print(lang, json.dumps(figures), flush=True)
+    report["per_question"] = rows
+    Path(path).write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -109,23 +133,7 @@ def main() -> int:
     llm = load_llm(Settings.from_env(llm="local", llm_model=args.model))
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(Path(tmp), llm, args.every)
-    report: dict = {"time": time.strftime("%Y-%m-%d"), "model": args.model, "every": args.every, "languages": {}}
-    for lang in ("ar", "en"):
-        parts = {part: [r for r in rows if r["lang"] == lang and r["part"] == part] for part in ("fit", "held-out", "news")}
-        weight = max(WEIGHTS, key=lambda w: (right_share(parts["fit"], w), -w))
-        figures = {
-            "weight": weight,
-            "questions": {part: len(rs) for part, rs in parts.items()},
-            "seconds_p50": statistics.median(r["seconds"] for rs in parts.values() for r in rs),
-            "any_candidate_right": {part: round(sum(any(r["right"]) for r in rs) / len(rs), 4) for part, rs in parts.items() if rs},
-        }
-        for rule, w in (("verified", None), ("ranking alone", 0.0), ("pick", weight), ("model alone", ALONE)):
-            figures[rule] = {part: right_share(rs, w) for part, rs in parts.items()}
-        figures["by_weight_fit"] = {str(w): right_share(parts["fit"], w) for w in WEIGHTS}
-        report["languages"][lang] = figures
-        print(lang, json.dumps(figures), flush=True)
-    report["per_question"] = rows
-    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_report(args.out, rows, "yes", WEIGHTS, "pick", model=args.model, every=args.every)
     return 0
 
 
