@@ -15,7 +15,9 @@ Rows: "verified" (RAG_LLM=none: the best sentence, its number or date in
 English for English questions), "default" (the shipped settings, bundled 1.5B),
 "local-1.5b-check" (the verified sentence, after the model's check that it
 answers the question: settings.judge), "local-1.5b-pick" (the model picks the
-answering sentence among the best: settings.pick; "-abstain" with its fitted abstention), "local-1.5b-translate" (the model translates the verified sentence for English
+answering sentence among the best: settings.pick; "-abstain" with its fitted abstention),
+"local-1.5b-rerank" (the best sentences reranked by the model's likelihood of
+the question after each: settings.rerank), "local-1.5b-translate" (the model translates the verified sentence for English
 questions), "local-1.5b-generate" (the model writes every answer, checked, and
 translates when it fails), the same for the 0.5B, llama-index's
 CitationQueryEngine over our retriever and the 1.5B ("citation-engine"), and
@@ -170,6 +172,10 @@ ROWS = {
         translate="off",
         generate_ar="off",
         generate_en="off",
+    ),
+    # The pick's candidates reranked by the model's query likelihood (settings.rerank).
+    "local-1.5b-rerank": dict(
+        llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", rerank="on", translate="off", generate_ar="off", generate_en="off"
     ),
     "local-1.5b-pick-abstain": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="on", translate="off", generate_ar="off", generate_en="off"),
     "local-1.5b-translate": dict(llm="local", llm_model="qwen2.5-1.5b", judge="off", pick="off", translate="on", generate_ar="off", generate_en="off"),

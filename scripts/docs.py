@@ -118,7 +118,9 @@ def retrieval_table(dataset: str, part: str) -> str:
 
 
 ANSWER_ROWS = [  # (label, backend in answers.json)
-    ("**verified sentence (default; = `RAG_LLM=none`)**", "verified"),
+    ("**default: English questions that stand alone reranked by the 1.5B (`RAG_RERANK=auto`)**", "default"),
+    ("verified sentence (= `RAG_LLM=none`)", "verified"),
+    ("the best three reranked by the 1.5B's likelihood of the question, both languages, follow-ups too (`RAG_RERANK=on`)", "local-1.5b-rerank"),
     ("verified sentence, after the 1.5B's check that it answers (`RAG_JUDGE=on`)", "local-1.5b-check"),
     ("the sentence the 1.5B picks among the best three (`RAG_PICK=on`, `RAG_PICK_THRESHOLD_AR/_EN=0`)", "local-1.5b-pick"),
     ("the same, abstaining below its fitted threshold (`RAG_PICK=on`)", "local-1.5b-pick-abstain"),

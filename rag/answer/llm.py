@@ -41,6 +41,23 @@ class LLM:
         to a yes-or-no question: a score to threshold, not only a verdict."""
         raise NotImplementedError
 
+    def continuation_logprob(self, text: str, continuation: str) -> float:
+        """The mean log-probability of `continuation`'s tokens after plain
+        `text` (no chat template): how likely the model finds one given the
+        other, e.g. a question after a passage (query likelihood)."""
+        raise NotImplementedError
+
+
+def _mean_logprob(logits: Any, targets: list[int]) -> float:
+    """Rows of logits (one per position before each target token) -> the
+    mean log-softmax probability of the targets."""
+    import numpy as np
+
+    rows = np.asarray(logits, dtype=np.float64)
+    rows -= rows.max(axis=1, keepdims=True)
+    logprobs = rows[np.arange(len(targets)), targets] - np.log(np.exp(rows).sum(axis=1))
+    return float(logprobs.mean())
+
 
 # The first token of a yes or a no, as a model may write it.
 YES, NO = ("yes", "Yes", "YES"), ("no", "No", "NO")
@@ -100,6 +117,41 @@ class LocalLLM(LLM):
         logits = first[0]
         peak = float(logits.max())
         return _share_of_yes({word: float(logits[token]) - peak for word, token in self._first_tokens.items()})
+
+    def continuation_logprob(self, text: str, continuation: str) -> float:
+        # The logits of only the continuation's positions, decoded batch by
+        # batch on the answering model's own context: logits_all would keep
+        # n_ctx x vocabulary floats (600 MB for the 1.5B), a second instance
+        # another copy of the weights.
+        import numpy as np
+
+        llm = self._llm
+        with self._lock:
+            try:
+                prefix = llm.tokenize(text.encode(), add_bos=True, special=False)
+                targets = llm.tokenize((" " + continuation.strip()).encode(), add_bos=False, special=False)
+                tokens = (prefix + targets)[-(llm.n_ctx() - 1) :]
+                first = max(len(tokens) - len(targets) - 1, 0)  # the position whose logits predict the first target
+                n_vocab = llm.n_vocab()
+                rows: list[Any] = []
+                # What the context holds no longer matches llama-cpp-python's
+                # record of it: the next completion reads its prompt anew.
+                llm.reset()
+                llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+                for start in range(0, len(tokens), llm.n_batch):
+                    chunk = tokens[start : start + llm.n_batch]
+                    llm._batch.set_batch(batch=chunk, n_past=start, logits_all=False)
+                    wanted = [first <= start + j < len(tokens) - 1 for j in range(len(chunk))]
+                    for j, want in enumerate(wanted[:-1]):  # set_batch always keeps the last position's
+                        llm._batch.batch.logits[j] = want
+                    llm._ctx.decode(llm._batch)
+                    kept = sum(wanted[:-1]) + 1
+                    out = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(kept * n_vocab,)).reshape(kept, n_vocab)
+                    # copies: the next decode overwrites the buffer
+                    rows.extend(np.array(row) for row in (out if wanted[-1] else out[:-1]))
+            except Exception as exc:
+                raise LLMError(f"The local model failed while scoring: {exc}") from exc
+        return _mean_logprob(rows, tokens[first + 1 :])
 
     @functools.cached_property
     def _first_tokens(self) -> dict[str, int]:
@@ -164,6 +216,15 @@ class OpenAILLM(LLM):
             reply = ((choice.get("message") or {}).get("content") or "").strip()
             logprobs = {reply.split()[0].strip(".,!:;") if reply else "": 0.0}
         return _share_of_yes(logprobs)
+
+    def continuation_logprob(self, text: str, continuation: str) -> float:
+        # The prompt's log-probabilities come only from the legacy completions
+        # endpoint with echo, which llama.cpp's server does not implement and
+        # llama-cpp-python's returns as a uniform distribution (every token
+        # -12, measured): a score that would rerank at random.
+        raise LLMError(
+            "Reranking by the model needs the prompt's log-probabilities, which OpenAI-compatible servers do not reliably return; use RAG_LLM=local."
+        )
 
 
 def resolve_model_path(settings: Settings) -> Path:

@@ -5,6 +5,8 @@
       ─> evidence: the best sentences of the best passages, numbered [1..m]
       ─> too far from the question? abstain
       ─> the verified answer: the best sentence, cited, its number or date marked
+      ─> rerank on (settings.rerank) and not a follow-up? the best three
+           reordered by how likely the model finds the question after each
       ─> pick on (settings.pick)? the model reads it and the next best, one by
            one, and the one it finds answers the question (with the ranking)
            wins; it finds none does? abstain
@@ -32,7 +34,7 @@ from rag.answer.events import Event, Final, Restart, Sources, Token
 from rag.answer.evidence import Evidence, best_sentence, ranked_full_sentences, select_evidence, support
 from rag.answer.guard import strip_markers
 from rag.answer.llm import LLM, LLMError
-from rag.answer.prompts import build_messages, judge_messages, not_found, small_talk_reply, translation_messages
+from rag.answer.prompts import build_messages, judge_messages, likelihood_prompt, not_found, small_talk_reply, translation_messages
 from rag.answer.schema import Answer, Citation, citation
 from rag.answer.spans import english_span
 from rag.core.config import JUDGE_SENTENCES, KIND_CANDIDATES, PICK_SENTENCES, Settings
@@ -98,6 +100,27 @@ def answer_stream(
     def draft() -> Answer:  # a snapshot: the result is still being filled in
         return replace(result, notices=list(notices), timings=dict(timings))
 
+    if (
+        llm.kind != "none"
+        and standalone == question
+        and settings.generates(f"rerank_{language}", llm.kind)
+        and len(pairs := pick_candidates(evidence, verified, question)) > 1
+    ):
+        # How likely the model finds the question after a sentence tells which
+        # of the best answers it better than asking it (the pick): with the
+        # 1.5B it lifted English held-out xquad-dev 0.56 -> 0.61 and the news
+        # 0.90 -> 1.00 (benchmarks/fit_likelihood.py). Not for a follow-up:
+        # the weight was fitted on questions that stand alone, and the joined
+        # question's likelihood is mostly its first question's (English
+        # xquad follow-ups 0.75 -> 0.55, benchmarks/results/answers.json).
+        yield Sources(draft(), "choosing")
+        try:
+            verified = model_rerank(llm, pairs, question, settings.rerank_weight(language))
+            timings["rerank_ms"] = _ms(started)
+        except LLMError as exc:
+            notices.append(Notice("model_failed", str(exc)))
+        else:
+            _show_verified(result, verified)
     if llm.kind != "none" and settings.generates(f"pick_{language}", llm.kind):
         # The ranking's first sentence holds the answer less often than one of
         # its first three (held-out xquad-dev: 0.75 / 0.86 ar, 0.66 / 0.86 en);
@@ -237,6 +260,20 @@ def model_pick(llm: LLM, evidence: list[Evidence], verified: Verified, question:
     pairs = pick_candidates(evidence, verified, question)
     shares = pick_shares(llm, pairs, question, previous)
     return Verified(*pairs[pick_index([s.score for _, s in pairs], shares, weight)]), round(max(shares), 4)
+
+
+def model_rerank(llm: LLM, pairs: list[tuple[Evidence, Sentence]], question: str, weight: float) -> Verified:
+    """Of the candidates (pick_candidates), the one with the highest ranking
+    score + weight x question_likelihood; LLMError passes through."""
+    likelihoods = [question_likelihood(llm, s.text, question) for _, s in pairs]
+    return Verified(*pairs[pick_index([s.score for _, s in pairs], likelihoods, weight)])
+
+
+def question_likelihood(llm: LLM, sentence: str, question: str) -> float:
+    """The model's mean log-probability of the question's tokens after the
+    sentence (prompts/likelihood.txt): the higher, the more the sentence is
+    one the question asks about (UPR, Sachan et al. 2022)."""
+    return llm.continuation_logprob(likelihood_prompt(sentence), question)
 
 
 def pick_shares(llm: LLM, pairs: list[tuple[Evidence, Sentence]], question: str, previous: str) -> list[float]:

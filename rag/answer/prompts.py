@@ -80,5 +80,11 @@ def judge_messages(question: str, sentences: list[str], previous: str = "") -> l
     return [{"role": "system", "content": prompt("judge.txt")}, {"role": "user", "content": request}]
 
 
+def likelihood_prompt(sentence: str) -> str:
+    """The text a question follows in the model's reranking (LLM.question_likelihood):
+    plain text, not a chat, so the question's tokens are read as the passage's continuation."""
+    return prompt("likelihood.txt").format(sentence=sentence)
+
+
 def _translation_request(sentence: str) -> str:
     return f"Arabic: {sentence}\nEnglish:"

@@ -135,6 +135,14 @@ class SentenceWeights(_Weights):
 # answer for 0.75 -> 0.78 (ar) and 0.58 -> 0.62 (en) of the held-out xquad-dev
 # questions, but no better on the English fitting half and one question worse
 # in each language on the news (11 and 10): not a gain that holds, so off.
+# "rerank_ar" / "rerank_en": the same three reranked by the model's likelihood
+# of the question after each (query likelihood). With the 1.5B the English
+# answers gain on every set it runs on (results/likelihood.json: fitting half
+# 0.71 -> 0.79, held-out 0.56 -> 0.61, news 0.90 -> 1.00; end to end,
+# results/answers.json: news 0.90 -> 1.00, xquad sample 0.65 -> 0.75), so it
+# is on for English questions that stand alone; Arabic gains nothing held out
+# (0.75 -> 0.75) and loses 2 of 40 xquad sample answers: off. A server cannot
+# return the prompt's log-probabilities reliably: off.
 GENERATE_BY_DEFAULT: dict[tuple[str, str], bool] = {
     ("local", "ar"): False,
     ("local", "en"): False,
@@ -148,6 +156,10 @@ GENERATE_BY_DEFAULT: dict[tuple[str, str], bool] = {
     ("local", "pick_en"): False,
     ("openai", "pick_ar"): False,
     ("openai", "pick_en"): False,
+    ("local", "rerank_ar"): False,
+    ("local", "rerank_en"): True,
+    ("openai", "rerank_ar"): False,
+    ("openai", "rerank_en"): False,
 }
 
 # Settings with a fixed set of values, checked at load.
@@ -159,6 +171,7 @@ CHOICES = {
     "translate": ("auto", "on", "off"),
     "judge": ("auto", "on", "off"),
     "pick": ("auto", "on", "off"),
+    "rerank": ("auto", "on", "off"),
     "generate_ar": ("auto", "on", "off"),
     "generate_en": ("auto", "on", "off"),
 }
@@ -243,7 +256,7 @@ class Settings:
     # OpenAI-compatible server at llm_url) or "none" (extractive answers).
     llm: str = setting(
         "local",
-        "`local` (llama-cpp-python in process, loaded only when it writes or translates), `openai` (a server), `none` (verified sentences only)",
+        "`local` (llama-cpp-python in process, loaded only when it reranks, writes or translates), `openai` (a server), `none` (verified sentences only)",
         front=True,
     )
     # A bundled model key (qwen2.5-1.5b, qwen2.5-0.5b), a .gguf path, or for
@@ -320,6 +333,19 @@ class Settings:
         "when no sentence the pick reads gets this P(yes), an Arabic question is not answered (`_EN`: English; fitted by `benchmarks/fit_abstention.py --signal pick`)",
     )
     pick_threshold_en: float = setting(0.44, "the same for English questions")
+    # "on": the pick's candidates reranked by query likelihood (UPR): the
+    # model's mean log-probability of the question after each sentence,
+    # weighted and added to the ranking score. The weights are fitted per
+    # language on the fitting half of xquad-dev (benchmarks/fit_likelihood.py).
+    rerank: str = setting(
+        "auto",
+        "`on`: the best sentences are reranked by how likely the model finds the question after each; `off`: the ranking alone; `auto`: the backend's measured default",
+    )
+    rerank_weight_ar: float = setting(
+        0.2,
+        "how much the model's log-probability of an Arabic question counts beside the sentence ranking in the rerank (`_EN`: English; fitted by `benchmarks/fit_likelihood.py`)",
+    )
+    rerank_weight_en: float = setting(1.0, "the same for English questions")
     # "on": an English question answered from an Arabic sentence (other than
     # by a number or a date, which are rendered in English without a model)
     # gets the model's translation of it, checked for numbers and names and
@@ -394,6 +420,9 @@ class Settings:
     def sentence_weights(self, language: str) -> SentenceWeights:
         return SentenceWeights.parse(self.sentence_weights_en if language == "en" else self.sentence_weights_ar, f"sentence_weights_{language}")
 
+    def rerank_weight(self, language: str) -> float:
+        return self.rerank_weight_en if language == "en" else self.rerank_weight_ar
+
     def threshold(self, signal: str, language: str) -> float:
         """The abstention threshold of `signal` ("support", "judge", "pick") for
         a question in `language`: Arabic's unless the question is English."""
@@ -403,9 +432,10 @@ class Settings:
         """Whether the model (backend: "local", "openai") writes the answer to a
         question in `task` "ar" or "en", or (task "translate") translates the
         verified sentence for an English question, checks it ("judge") or picks
-        it among the best ("pick_ar", "pick_en"); else the ranking's verified
-        sentence is the answer."""
-        tasks = {"ar": self.generate_ar, "en": self.generate_en, "translate": self.translate, "judge": self.judge, "pick_ar": self.pick, "pick_en": self.pick}
+        it among the best ("pick_ar", "pick_en") or reranks them ("rerank_ar",
+        "rerank_en"); else the ranking's verified sentence is the answer."""
+        tasks = {"ar": self.generate_ar, "en": self.generate_en, "translate": self.translate, "judge": self.judge}
+        tasks |= {f"{step}_{lang}": getattr(self, step) for step in ("pick", "rerank") for lang in ("ar", "en")}
         chosen = tasks[task]
         return GENERATE_BY_DEFAULT.get((backend, task), False) if chosen == "auto" else chosen == "on"
 
@@ -421,6 +451,7 @@ class Settings:
             self.generates(language, self.llm)
             or self.generates("judge", self.llm)
             or self.generates(f"pick_{language}", self.llm)
+            or self.generates(f"rerank_{language}", self.llm)
             or (language == "en" and self.generates("translate", self.llm))
         )
 

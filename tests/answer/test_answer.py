@@ -195,9 +195,11 @@ class Scripted:
 
 
 def run(question, llm, **settings):
+    """The pipeline over the fixed passages; the rerank (on by default for
+    English questions) only where a test turns it on."""
     from rag.answer.pipeline import answer_stream
 
-    events = list(answer_stream(question, FixedRetriever(), llm, Settings(**settings)))
+    events = list(answer_stream(question, FixedRetriever(), llm, Settings(**{"rerank": "off", **settings})))
     return events, final(events)
 
 
@@ -420,3 +422,49 @@ def test_the_pick_needs_the_model_and_is_off_for_arabic_by_default():
     llm = Scripted(yes={P1: 0.0, P2: 1.0})
     items, answer = run(WHAT_RUSSIA["ar"], llm)
     assert answer.text == f"{P1} [1]" and not llm.asked and len(items) == 1
+
+
+def test_the_rerank_is_on_by_default_only_for_english_with_the_bundled_model():
+    """The measured default (config.GENERATE_BY_DEFAULT): the bundled model
+    reranks English questions' sentences; Arabic ones and a server's do not."""
+    settings = Settings()
+    assert settings.generates("rerank_en", "local") and not settings.generates("rerank_ar", "local")
+    assert not settings.generates("rerank_en", "openai") and not settings.generates("rerank_ar", "openai")
+    assert settings.model_needed("en") and not settings.model_needed("ar") and not Settings(llm="none").model_needed()
+    assert not Settings(rerank="off").model_needed("en") and Settings(rerank="on").model_needed("ar")
+
+
+class Likely(Scripted):
+    """A model whose likelihood of the question is given per sentence."""
+
+    def __init__(self, likelihood: dict[str, float] | Exception) -> None:
+        super().__init__()
+        self.likelihood = likelihood
+
+    def continuation_logprob(self, text, continuation):
+        self.asked.append(text)
+        if isinstance(self.likelihood, Exception):
+            raise self.likelihood
+        return next(v for sentence, v in self.likelihood.items() if sentence in text)
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_rerank_takes_the_sentence_after_which_the_question_is_likeliest(language):
+    likely = {P1: -4.0, P2: -1.0}  # the model finds the question likelier after P2 (the ranking's second)
+    items, answer = run(WHAT_RUSSIA[language], Likely(likely), rerank="on", rerank_weight_ar=1.0, rerank_weight_en=1.0, translate="off")
+    assert answer.citations[0].sentence == P2 and [c.n for c in answer.citations] == [2] and "rerank_ms" in answer.timings
+    assert isinstance(items[0], Sources) and items[0].pending == "choosing" and items[0].answer.text == f"{P1} [1]"
+    items, answer = run(WHAT_RUSSIA[language], Likely(likely), rerank="on", rerank_weight_ar=0.0, rerank_weight_en=0.0, translate="off")
+    assert answer.citations[0].sentence == P1
+
+
+def test_a_failed_rerank_keeps_the_verified_answer_and_a_follow_up_is_not_reranked():
+    from rag.answer.llm import LLMError
+    from rag.answer.pipeline import answer_stream
+
+    items, answer = run(WHAT_RUSSIA["ar"], Likely(LLMError("the server is down")), rerank="on")
+    assert answer.citations[0].sentence == P1 and [n.code for n in answer.notices] == ["model_failed"]
+    llm = Likely({P1: -4.0, P2: -1.0})
+    history = [("How many containers did North Korea deliver?", "1,000 [1]")]
+    events = list(answer_stream("And what about its shells?", FixedRetriever(), llm, Settings(rerank="on", translate="off"), history=history))
+    assert not llm.asked and final(events).citations

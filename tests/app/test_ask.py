@@ -117,7 +117,7 @@ def test_local_model_answers_are_grounded(local, question):
     assert isinstance(draft, Sources) and draft.answer.passages and draft.answer.extractive
     # Each try starts with Sources or Restart (a second try when the check
     # refused the first): what streamed after the last is the final try's text.
-    starts = [e for e in events if isinstance(e, (Sources, Restart))]
+    starts = [e for e in events if isinstance(e, (Sources, Restart)) and e.pending == "writing"]
     assert len(starts) == answer.timings["tries"] <= 2
     assert "first_token_ms" in answer.timings and [streamed for _, streamed in follow(events)][-1] == answer.generated
     assert_grounded(answer, local)
@@ -152,10 +152,13 @@ def test_warm_up_has_the_model_read_the_first_prompt_prefix(local, steps, first_
 def test_warm_up_reads_nothing_when_the_model_does_nothing(local):
     from rag.app.api import ENGINE, warm_up
 
-    settings = local.with_(generate_ar="off", generate_en="off", translate="off")
+    settings = local.with_(generate_ar="off", generate_en="off", translate="off", rerank="off")
     llama = ENGINE.model(settings)._llm
     llama.reset()
     assert warm_up(settings) == "none" and not list(llama.eval_tokens)
+    # The default reranks English questions: the model is loaded before the
+    # first one, and has no fixed prompt prefix to read (each is scored anew).
+    assert warm_up(settings.with_(rerank="auto")).startswith("local:") and not list(llama.eval_tokens)
 
 
 def test_planted_instructions_in_an_article_are_ignored(tmp_path):
@@ -255,7 +258,7 @@ def test_the_model_check_reads_the_same_yes_share_in_process_and_from_a_server(s
 
 def test_the_model_check_decides_before_the_answer_is_shown(seeds_index):
     question = "How far is the ammunition depot from the Ukrainian border?"
-    kept = seeds_index.with_(llm="local", llm_model=SMALL_MODEL, judge="on", judge_threshold_en=0.0)
+    kept = seeds_index.with_(llm="local", llm_model=SMALL_MODEL, judge="on", judge_threshold_en=0.0, rerank="off")
     events = list(ask(question, stream=True, settings=kept))
     answer = final(events)
     assert isinstance(events[0], Sources) and events[0].pending == "checking" and events[0].answer.citations
@@ -297,6 +300,90 @@ def test_the_model_pick_answers_with_the_candidate_its_shares_favour(seeds_index
     # Above every candidate's P(yes), the pick finds none answers: not in the articles.
     refused = ask(question, settings=settings.with_(pick_threshold_ar=1.01, pick_threshold_en=1.01))
     assert refused.abstained and not refused.citations and refused.answerable == pytest.approx(max(shares), abs=0.02)
+
+
+LIKELY = [
+    # An English and an Arabic question, each after the Arabic sentence that
+    # answers it and after an unrelated one.
+    ("How many containers did North Korea deliver to Russia?", "ألف حاوية"),
+    ("كم حاوية سلمت كوريا الشمالية إلى روسيا؟", "ألف حاوية"),
+]
+ANSWERING = "قال المتحدث باسم البيت الأبيض جون كيربي إن كوريا الشمالية سلمت روسيا أكثر من ألف حاوية من المعدات العسكرية والذخائر."
+UNRELATED = "وكان الطقس في القاهرة مشمساً يوم الاثنين مع رياح خفيفة."
+
+
+def test_the_model_scores_a_question_after_a_sentence_exactly_and_leaves_its_chat_unchanged(seeds_index):
+    """The query likelihood read on the answering model's own context, batch
+    by batch, equals the one read from a second llama.cpp instance that keeps
+    every position's logits; and the model's next chat reply is the same as
+    before it (the context it overwrote is read anew)."""
+    import numpy as np
+    from llama_cpp import Llama
+
+    from rag.answer.pipeline import question_likelihood
+    from rag.answer.prompts import likelihood_prompt
+    from rag.core.models import ensure_model
+
+    settings = seeds_index.with_(llm="local", llm_model=SMALL_MODEL, rerank="on")
+    llm = api.ENGINE.model(settings)
+    check = [{"role": "user", "content": "Is Cairo in Egypt? Reply yes or no."}]
+    before = llm.yes_probability(check)
+    # Longer than one batch of 256 tokens: the logits are gathered across batches.
+    long_sentence = " ".join([ANSWERING] * 12)
+    scored = {text: question_likelihood(llm, text, question) for question, _ in LIKELY for text in (ANSWERING, UNRELATED, long_sentence)}
+    assert llm.yes_probability(check) == pytest.approx(before, abs=1e-6)
+
+    reference = Llama(model_path=str(ensure_model(SMALL_MODEL, progress=False)), n_ctx=2048, n_threads=2, n_batch=512, logits_all=True, verbose=False)
+
+    def expected(text: str, question: str) -> float:
+        prefix = reference.tokenize(likelihood_prompt(text).encode(), add_bos=True, special=False)
+        target = reference.tokenize((" " + question).encode(), add_bos=False, special=False)
+        reference.reset()
+        reference.eval(prefix + target)
+        rows = np.asarray(reference.scores[len(prefix) - 1 : len(prefix) + len(target) - 1], dtype=np.float64)
+        rows -= rows.max(axis=1, keepdims=True)
+        return float((rows[np.arange(len(target)), target] - np.log(np.exp(rows).sum(axis=1))).mean())
+
+    for question, _ in LIKELY:
+        for text in (ANSWERING, long_sentence):
+            assert question_likelihood(llm, text, question) == pytest.approx(expected(text, question), abs=1e-3)
+        # The sentence that answers makes the question likelier than one about the weather.
+        assert question_likelihood(llm, ANSWERING, question) > question_likelihood(llm, UNRELATED, question) + 0.3
+    assert len(scored) == 3
+
+
+@pytest.mark.parametrize("question", [q for q, _ in LIKELY] + ["What did Kirby say about the partnership between North Korea and Russia?"])
+def test_the_rerank_answers_with_the_candidate_the_model_finds_likeliest(seeds_index, question):
+    """Weight 0 keeps the ranking's sentence; a large weight takes the
+    candidate after which the model finds the question likeliest. Whether
+    that is right more often is measured, not asserted: benchmarks/fit_likelihood.py
+    and bench_answers.py's local-1.5b-rerank row."""
+    from rag.answer.evidence import select_evidence
+    from rag.answer.pipeline import pick_candidates, question_likelihood, verified_answer
+
+    settings = seeds_index.with_(llm="local", llm_model=SMALL_MODEL, rerank="on", translate="off")
+    retriever, llm = api.ENGINE.retriever(settings), api.ENGINE.model(settings)
+    passages = retriever.retrieve(question, settings.top_k)
+    evidence = select_evidence(passages, retriever.sentence_scores(passages, question), settings)
+    pairs = pick_candidates(evidence, verified_answer(evidence, question), question)
+    likelihoods = [question_likelihood(llm, s.text, question) for _, s in pairs]
+    assert len(pairs) > 1 and all(v < 0 for v in likelihoods)
+
+    kept = ask(question, settings=settings.with_(rerank_weight_ar=0.0, rerank_weight_en=0.0))
+    assert kept.citations[0].sentence == pairs[0][1].text and "rerank_ms" in kept.timings
+    events = list(ask(question, stream=True, settings=settings.with_(rerank_weight_ar=100.0, rerank_weight_en=100.0)))
+    assert isinstance(events[0], Sources) and events[0].pending == "choosing"
+    reranked = final(events)
+    assert reranked.citations[0].sentence == pairs[max(range(len(pairs)), key=lambda k: likelihoods[k])][1].text
+    assert not reranked.abstained and not any(n.code == "model_failed" for n in reranked.notices)
+    assert_grounded(reranked, settings)
+
+
+def test_a_server_that_cannot_rerank_leaves_the_verified_answer_with_a_notice(seeds_index, llm_server):
+    settings = seeds_index.with_(llm="openai", llm_url=llm_server, rerank="on", translate="off")
+    answer = ask("كم حاوية سلمت كوريا الشمالية إلى روسيا؟", settings=settings)
+    assert answer.extractive and "ألف حاوية" in answer.text and [n.code for n in answer.notices] == ["model_failed"]
+    assert_grounded(answer, settings)
 
 
 def test_bundled_models_do_not_write_answers_by_default(seeds_index):

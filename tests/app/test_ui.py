@@ -26,7 +26,7 @@ ENGLISH = "How far is the ammunition depot from the Ukrainian border?"
 def server(seeds_index, tmp_path_factory):
     """`rag serve` on 127.0.0.1 over the session's index, with the small model
     writing Arabic answers (streamed, checked) and English ones left to the
-    default (the verified sentence, its number in English)."""
+    default (the verified sentence reranked by the model, its number in English)."""
     env = {
         "RAG_SEEDS_DIR": str(seeds_index.seeds_dir),
         "RAG_INDEX_DIR": str(seeds_index.index_dir),
@@ -108,7 +108,9 @@ def test_arabic_and_english_answers_stream_with_checkable_citations(page):
     assert "number or date asked for" in answer.locator(".rag-notice").inner_text()
     source = page.locator('#rag-sources .rag-turn[data-turn="1"] details.rag-cited mark.rag-hl b.rag-span')
     assert source.count() == 1 and source.inner_text() == "290 كيلومتراً"
-    assert english["first_token_ms"] is None and english["sources_ms"] == english["answer_ms"], english  # no model at work
+    # No model writes; the verified answer shows first, and the model's rerank of
+    # the best sentences (the English default) may replace it.
+    assert english["first_token_ms"] is None and english["sources_ms"] <= english["answer_ms"], english
     shot(page, "english-answer")
 
     # Arabic right-to-left and English left-to-right in the same conversation.
