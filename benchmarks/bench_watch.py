@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from rag.app import api  # noqa: E402
 from rag.core.config import Settings  # noqa: E402
 from rag.index.watch import QUIET_MS  # noqa: E402
+from tests.servers import stoppable  # noqa: E402
 
 MARKERS = ["زمردي", "ياقوتي", "مرجاني", "فيروزي", "كهرماني", "لؤلؤي"]
 
@@ -58,7 +59,13 @@ def main() -> int:
             shutil.copy(path, folder)
         settings = Settings(seeds_dir=folder, index_dir=Path(tmp) / "index", llm="none")
         env = {**os.environ, "RAG_SEEDS_DIR": str(folder), "RAG_INDEX_DIR": str(settings.index_dir)}
-        watcher = subprocess.Popen([sys.executable, "-m", "rag", "index", "--watch", "--json", "--quiet"], env=env, stdout=subprocess.PIPE, text=True)
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "rag", "index", "--watch", "--json", "--quiet"],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=stoppable,
+        )
         try:
             watcher.stdout.readline()  # the first build
             time.sleep(1)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -62,3 +63,12 @@ def memory_mb(pid: int, field: str = "VmHWM") -> float:
         if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+def stoppable() -> None:
+    """preexec_fn for a watcher (`rag index --watch`), before it starts: Ctrl-C (SIGINT) is the way to stop it,
+    and a child inherits its parent's ignored and blocked signals (a shell's
+    background job ignores SIGINT; in the full suite the watcher once did not
+    see it): restore both."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

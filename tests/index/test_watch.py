@@ -11,7 +11,7 @@ import pytest
 from rag.app import api
 from rag.index.watch import is_article
 from tests.conftest import copy_seeds, make_settings, rag_env
-from tests.servers import start_rag_serve, stop
+from tests.servers import start_rag_serve, stop, stoppable
 
 
 @pytest.mark.parametrize(
@@ -47,10 +47,19 @@ def _within(seconds: float, condition) -> float:
     raise AssertionError(f"not seen within {seconds} s")
 
 
+def _signals(pid: int | str) -> str:
+    return " ".join(line for line in open(f"/proc/{pid}/status").read().splitlines() if line.startswith(("SigBlk", "SigIgn")))
+
+
 def test_added_changed_and_removed_articles_are_searchable_within_10_s(tmp_path):
     settings = make_settings(tmp_path, copy_seeds(tmp_path / "seeds", ["002"]), llm="none")
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "rag", "index", "--watch", "--json", "--quiet"], env=rag_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "rag", "index", "--watch", "--json", "--quiet"],
+        env=rag_env(settings, PYTHONFAULTHANDLER="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=stoppable,
     )
     try:
         first = json.loads(watcher.stdout.readline())  # the build before watching
@@ -67,7 +76,13 @@ def test_added_changed_and_removed_articles_are_searchable_within_10_s(tmp_path)
         time.sleep(2)
     finally:
         watcher.send_signal(signal.SIGINT)
-        out, err = watcher.communicate(timeout=30)
+        try:
+            out, err = watcher.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            seen = f"watcher {_signals(watcher.pid)}; tests {_signals('self')}"
+            watcher.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack, to see what held it
+            out, err = watcher.communicate(timeout=30)
+            pytest.fail(f"Ctrl-C did not stop the watcher in 30 s ({seen}):\n{err[-6000:]}")
     assert watcher.returncode == 0 and "Traceback" not in err, err
     builds = [json.loads(line) for line in out.splitlines()]
     assert [(b["added"], b["updated"], b["removed"]) for b in builds] == [(1, 0, 0), (0, 1, 0), (0, 0, 1)]
