@@ -302,12 +302,9 @@ def test_the_model_pick_answers_with_the_candidate_its_shares_favour(seeds_index
     assert refused.abstained and not refused.citations and refused.answerable == pytest.approx(max(shares), abs=0.02)
 
 
-LIKELY = [
-    # An English and an Arabic question, each after the Arabic sentence that
-    # answers it and after an unrelated one.
-    ("How many containers did North Korea deliver to Russia?", "ألف حاوية"),
-    ("كم حاوية سلمت كوريا الشمالية إلى روسيا؟", "ألف حاوية"),
-]
+# An English and an Arabic question, each after the Arabic sentence that
+# answers it and after an unrelated one.
+LIKELY = ["How many containers did North Korea deliver to Russia?", "كم حاوية سلمت كوريا الشمالية إلى روسيا؟"]
 ANSWERING = "قال المتحدث باسم البيت الأبيض جون كيربي إن كوريا الشمالية سلمت روسيا أكثر من ألف حاوية من المعدات العسكرية والذخائر."
 UNRELATED = "وكان الطقس في القاهرة مشمساً يوم الاثنين مع رياح خفيفة."
 
@@ -330,7 +327,7 @@ def test_the_model_scores_a_question_after_a_sentence_exactly_and_leaves_its_cha
     before = llm.yes_probability(check)
     # Longer than one batch of 256 tokens: the logits are gathered across batches.
     long_sentence = " ".join([ANSWERING] * 12)
-    scored = {text: question_likelihood(llm, text, question) for question, _ in LIKELY for text in (ANSWERING, UNRELATED, long_sentence)}
+    scored = {(question, text): question_likelihood(llm, text, question) for question in LIKELY for text in (ANSWERING, UNRELATED, long_sentence)}
     assert llm.yes_probability(check) == pytest.approx(before, abs=1e-6)
 
     reference = Llama(model_path=str(ensure_model(SMALL_MODEL, progress=False)), n_ctx=2048, n_threads=2, n_batch=512, logits_all=True, verbose=False)
@@ -344,15 +341,14 @@ def test_the_model_scores_a_question_after_a_sentence_exactly_and_leaves_its_cha
         rows -= rows.max(axis=1, keepdims=True)
         return float((rows[np.arange(len(target)), target] - np.log(np.exp(rows).sum(axis=1))).mean())
 
-    for question, _ in LIKELY:
+    for question in LIKELY:
         for text in (ANSWERING, long_sentence):
-            assert question_likelihood(llm, text, question) == pytest.approx(expected(text, question), abs=1e-3)
+            assert scored[question, text] == pytest.approx(expected(text, question), abs=1e-3)
         # The sentence that answers makes the question likelier than one about the weather.
-        assert question_likelihood(llm, ANSWERING, question) > question_likelihood(llm, UNRELATED, question) + 0.3
-    assert len(scored) == 3
+        assert scored[question, ANSWERING] > scored[question, UNRELATED] + 0.3
 
 
-@pytest.mark.parametrize("question", [q for q, _ in LIKELY] + ["What did Kirby say about the partnership between North Korea and Russia?"])
+@pytest.mark.parametrize("question", LIKELY + ["What did Kirby say about the partnership between North Korea and Russia?"])
 def test_the_rerank_answers_with_the_candidate_the_model_finds_likeliest(seeds_index, question):
     """Weight 0 keeps the ranking's sentence; a large weight takes the
     candidate after which the model finds the question likeliest. Whether
