@@ -115,7 +115,7 @@ def answer_stream(
         # xquad follow-ups 0.75 -> 0.55, benchmarks/results/answers.json).
         yield Sources(draft(), "choosing")
         try:
-            verified = model_rerank(llm, pairs, question, settings.rerank_weight(language))
+            verified = model_rerank(llm, pairs, question, settings.per_language("rerank_weight", language))
             timings["rerank_ms"] = _ms(started)
         except LLMError as exc:
             notices.append(Notice("model_failed", str(exc)))

@@ -81,7 +81,7 @@ def judge_messages(question: str, sentences: list[str], previous: str = "") -> l
 
 
 def likelihood_prompt(sentence: str) -> str:
-    """The text a question follows in the model's reranking (LLM.question_likelihood):
+    """The text a question follows in the model's rerank (pipeline.question_likelihood):
     plain text, not a chat, so the question's tokens are read as the passage's continuation."""
     return prompt("likelihood.txt").format(sentence=sentence)
 

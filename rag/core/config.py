@@ -420,13 +420,15 @@ class Settings:
     def sentence_weights(self, language: str) -> SentenceWeights:
         return SentenceWeights.parse(self.sentence_weights_en if language == "en" else self.sentence_weights_ar, f"sentence_weights_{language}")
 
-    def rerank_weight(self, language: str) -> float:
-        return self.rerank_weight_en if language == "en" else self.rerank_weight_ar
+    def per_language(self, name: str, language: str) -> float:
+        """The setting `name`_ar or `name`_en for a question in `language`:
+        Arabic's unless the question is English (e.g. "rerank_weight")."""
+        return float(getattr(self, f"{name}_{'en' if language == 'en' else 'ar'}"))
 
     def threshold(self, signal: str, language: str) -> float:
         """The abstention threshold of `signal` ("support", "judge", "pick") for
-        a question in `language`: Arabic's unless the question is English."""
-        return float(getattr(self, f"{signal}_threshold_{'en' if language == 'en' else 'ar'}"))
+        a question in `language`."""
+        return self.per_language(f"{signal}_threshold", language)
 
     def generates(self, task: str, backend: str) -> bool:
         """Whether the model (backend: "local", "openai") writes the answer to a
