@@ -120,13 +120,14 @@ class Engine:
         where = scope(retriever.manifest, chosen or Filter())
         if where is not None:
             notices.append(Notice("filtered", f"{len(where.docs)} of {where.total} articles searched"))
-        llm = LLM()  # the verified answer needs no model: it is loaded only when it will write or translate
-        if settings.model_needed(detect_language(text)):
-            try:
-                llm = self.model(settings)
-            except (LLMError, ModelError) as exc:
-                notices.append(Notice("model_unavailable", str(exc)))
-        events = answer_stream(text, retriever, llm, settings, pairs, notices, where)
+        language = detect_language(text)
+
+        def load() -> LLM:
+            """The model, only where it will rerank, write or translate; called
+            by the pipeline once it has a verified answer to improve."""
+            return self.model(settings) if settings.model_needed(language) else LLM()
+
+        events = answer_stream(text, retriever, load, settings, pairs, notices, where)
         return events if stream else final(events)
 
     def warm_up(self, settings: Settings) -> str:

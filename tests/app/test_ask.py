@@ -95,6 +95,18 @@ def test_missing_model_file_falls_back_with_a_notice(seeds_index, tmp_path):
     assert answer.extractive and [n.code for n in answer.notices] == ["model_unavailable"]
 
 
+@pytest.mark.parametrize("question", ["What is the capital of Australia?", "hello"])
+def test_a_question_with_nothing_to_improve_never_loads_the_model(seeds_index, tmp_path, question):
+    """The model is loaded once there is a verified answer to rerank: an English
+    question the articles do not answer, or small talk, never reaches the
+    (missing) model file, while one they answer does."""
+    settings = seeds_index.with_(llm="local", llm_model=str(tmp_path / "missing.gguf"))
+    refused = ask(question, settings=settings)
+    assert refused.abstained and refused.notices == [] and refused.backend == "none"
+    answered = ask("How far is the ammunition depot from the Ukrainian border?", settings=settings)
+    assert not answered.abstained and "model_unavailable" in [n.code for n in answered.notices]
+
+
 # --- the real local model -----------------------------------------------------------
 
 
