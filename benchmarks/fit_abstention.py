@@ -4,6 +4,7 @@ hundreds of answerable questions and our unanswerable ones.
     .venv/bin/python benchmarks/fit_abstention.py [--out benchmarks/results/abstention.json]
     .venv/bin/python benchmarks/fit_abstention.py --judge qwen2.5-1.5b --judge-every 6   # ~75 min on 2 cores
     .venv/bin/python benchmarks/fit_abstention.py --judge qwen2.5-1.5b --judge-every 6 --signal pick   # ~60 min
+    .venv/bin/python benchmarks/fit_abstention.py --judge qwen2.5-1.5b --judge-every 4 --signal likelihood --languages en   # ~30 min
 
 For every question: the support (cosine of the question to the closest
 retrieved sentence) and whether the evidence holds the number or date a
@@ -24,6 +25,11 @@ questions (no unanswerable question is fitted on).
 With --signal pick, the model's signal is the pick's instead (settings.pick):
 the highest P(yes) among the pick's candidates, each sentence read alone
 (the second value of answer.pipeline.model_pick), fitted and reported the same way.
+With --signal likelihood, it is the rerank's lift (settings.rerank): how much
+more likely the likeliest of the pick's candidates makes the question than no
+sentence (mean log-probability per token, answer.pipeline.question_likelihood
+after each and after an empty passage). --languages en judges the English
+questions only (the bundled model reranks only those).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answer.evidence import select_evidence, support  # noqa: E402
 from rag.answer.llm import LLM  # noqa: E402
-from rag.answer.pipeline import answerability, holds_kind, model_pick, verified_answer  # noqa: E402
+from rag.answer.pipeline import answerability, holds_kind, model_pick, pick_candidates, question_likelihood, verified_answer  # noqa: E402
 from rag.app import api  # noqa: E402
 from rag.app.evaluation import load_questions  # noqa: E402
 from rag.core.config import Settings  # noqa: E402
@@ -53,7 +59,7 @@ SETS = {
 MAX_FALSE_ABSTENTION = 0.10
 
 
-def measure(tmp: Path, judge: LLM | None = None, every: int = 4, signal: str = "judge") -> list[dict]:
+def measure(tmp: Path, judge: LLM | None = None, every: int = 4, signal: str = "judge", languages: tuple[str, ...] = ("ar", "en")) -> list[dict]:
     rows = []
     for name, (seeds, files) in SETS.items():
         settings = Settings.from_env(seeds_dir=seeds, index_dir=tmp / name, llm="none")
@@ -78,18 +84,23 @@ def measure(tmp: Path, judge: LLM | None = None, every: int = 4, signal: str = "
                         "kind_ok": holds_kind(evidence, q.question),
                     }
                 )
-                if judge is not None and (name == "news" or not q.answerable or i % every == 0):
+                if judge is not None and q.lang in languages and (name == "news" or not q.answerable or i % every == 0):
                     rows[-1]["judge"] = round(model_signal(judge, evidence, q.question, signal), 4) if evidence else 0.0
     return rows
 
 
 def model_signal(llm: LLM, evidence: list, question: str, signal: str) -> float:
-    """The check's P(yes) for the best sentences read together, or the pick's
-    highest P(yes) among its candidates read one by one."""
+    """The check's P(yes) for the best sentences read together, the pick's
+    highest P(yes) among its candidates read one by one, or the rerank's lift."""
     if signal == "judge":
         return answerability(llm, evidence, question)
     verified = verified_answer(evidence, question)
-    return model_pick(llm, evidence, verified, question, "", Settings().pick_weight)[1] if verified else 0.0
+    if verified is None:
+        return 0.0
+    if signal == "likelihood":
+        pairs = pick_candidates(evidence, verified, question)
+        return max(question_likelihood(llm, s.text, question) for _, s in pairs) - question_likelihood(llm, "", question)
+    return model_pick(llm, evidence, verified, question, "", Settings().pick_weight)[1]
 
 
 def part(row: dict, fitting_docs: set[str]) -> str:
@@ -108,7 +119,7 @@ def share(rows: list[dict], threshold: float, judge: float | None = None) -> flo
     return round(sum(abstains(r, threshold, judge) for r in rows) / len(rows), 4) if rows else 0.0
 
 
-def fit_judge(groups: dict[str, list[dict]], threshold: float) -> dict:
+def fit_judge(groups: dict[str, list[dict]], threshold: float, thresholds: list[float]) -> dict:
     """The judge's threshold on the judged questions, for two rules: with the
     fitted similarity threshold, and with the judge alone (similarity 0); each
     the highest P(yes) that keeps false abstention <= MAX on the fitting half,
@@ -118,7 +129,7 @@ def fit_judge(groups: dict[str, list[dict]], threshold: float) -> dict:
     fit = judged["fit"]
 
     def highest(similarity: float) -> float:
-        return max((t / 100 for t in range(100) if share(fit, similarity, t / 100) <= MAX_FALSE_ABSTENTION), default=0.0)
+        return max((t for t in thresholds if share(fit, similarity, t) <= MAX_FALSE_ABSTENTION), default=thresholds[0])
 
     figures: dict = {"questions": {name: len(rows) for name, rows in judged.items()}}
     for rule, similarity, judge in (
@@ -143,7 +154,10 @@ def main() -> int:
     parser.add_argument("--out", help="the report (default benchmarks/results/abstention.json, or abstention_SIGNAL.json with --judge)")
     parser.add_argument("--judge", metavar="MODEL", help="also fit the model's answerability check (a bundled model key, e.g. qwen2.5-1.5b)")
     parser.add_argument("--judge-every", type=int, default=4, help="judge every n-th answerable xquad-dev question (default 4)")
-    parser.add_argument("--signal", choices=("judge", "pick"), default="judge", help="the check's P(yes) (default) or the pick's highest")
+    parser.add_argument(
+        "--signal", choices=("judge", "pick", "likelihood"), default="judge", help="the check's P(yes) (default), the pick's highest, or the rerank's lift"
+    )
+    parser.add_argument("--languages", default="ar,en", help="judge the questions of these languages (default ar,en)")
     args = parser.parse_args()
     args.out = args.out or str(ROOT / "benchmarks" / "results" / (f"abstention_{args.signal}.json" if args.judge else "abstention.json"))
     judge = None
@@ -152,7 +166,7 @@ def main() -> int:
 
         judge = load_llm(Settings.from_env(llm="local", llm_model=args.judge))
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(Path(tmp), judge, args.judge_every, args.signal)
+        rows = measure(Path(tmp), judge, args.judge_every, args.signal, tuple(args.languages.split(",")))
     docs = sorted({r["doc"] for r in rows if r["set"] == "xquad" and r["answerable"]})
     fitting = set(docs[0::2])
     report: dict = {
@@ -178,8 +192,10 @@ def main() -> int:
             "abstention_news": share([r for r in groups["news"] if not r["answerable"]], chosen),
             "abstention_xquad": share(groups["unanswerable-xquad"], chosen),
         }
-        if judge is not None:
-            figures["judge"] = fit_judge(groups, chosen)
+        if judge is not None and lang in args.languages.split(","):
+            # P(yes) lies in [0, 1]; the lift is a difference of mean log-probabilities.
+            thresholds = [t / 100 for t in range(100)] if args.signal != "likelihood" else [t / 20 for t in range(-20, 61)]
+            figures["judge"] = fit_judge(groups, chosen, thresholds)
         report["languages"][lang] = figures
         print(lang, json.dumps(figures))
     report["per_question"] = rows
