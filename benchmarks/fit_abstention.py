@@ -159,6 +159,7 @@ def main() -> int:
     )
     parser.add_argument("--languages", default="ar,en", help="judge the questions of these languages (default ar,en)")
     args = parser.parse_args()
+    languages = tuple(args.languages.split(","))
     args.out = args.out or str(ROOT / "benchmarks" / "results" / (f"abstention_{args.signal}.json" if args.judge else "abstention.json"))
     judge = None
     if args.judge:
@@ -166,7 +167,7 @@ def main() -> int:
 
         judge = load_llm(Settings.from_env(llm="local", llm_model=args.judge))
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(Path(tmp), judge, args.judge_every, args.signal, tuple(args.languages.split(",")))
+        rows = measure(Path(tmp), judge, args.judge_every, args.signal, languages)
     docs = sorted({r["doc"] for r in rows if r["set"] == "xquad" and r["answerable"]})
     fitting = set(docs[0::2])
     report: dict = {
@@ -192,7 +193,7 @@ def main() -> int:
             "abstention_news": share([r for r in groups["news"] if not r["answerable"]], chosen),
             "abstention_xquad": share(groups["unanswerable-xquad"], chosen),
         }
-        if judge is not None and lang in args.languages.split(","):
+        if judge is not None and lang in languages:
             # P(yes) lies in [0, 1]; the lift is a difference of mean log-probabilities.
             thresholds = [t / 100 for t in range(100)] if args.signal != "likelihood" else [t / 20 for t in range(-20, 61)]
             figures["judge"] = fit_judge(groups, chosen, thresholds)

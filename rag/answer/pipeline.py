@@ -66,9 +66,10 @@ def answer_stream(
     measurably beats that (config.GENERATE_BY_DEFAULT). The Final answer is
     authoritative: the check may replace what was streamed.
 
-    `llm` may be a loader, called once the verified answer stands: small talk
-    and a question the articles do not answer never load a model. A loader
-    that fails leaves the verified answer, with a `model_unavailable` notice.
+    `llm` may be a loader, called once the verified answer stands and only
+    where settings.model_needed() for the question's language: small talk and
+    a question the articles do not answer never load a model. A loader that
+    fails leaves the verified answer, with a `model_unavailable` notice.
     """
     started = time.perf_counter()
     notices = list(notices or [])
@@ -107,7 +108,7 @@ def answer_stream(
         # do not answer took 8.0 s and 2.0 GB in a new `rag ask` process when the
         # bundled 1.5B was loaded before the search, 4.4 s and 0.2 GB without.
         try:
-            llm = llm()
+            llm = llm() if settings.model_needed(language) else LLM()
         except (LLMError, ModelError) as exc:
             notices.append(Notice("model_unavailable", str(exc)))
             llm = LLM()

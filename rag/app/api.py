@@ -26,7 +26,7 @@ from rag.answer.schema import Answer
 from rag.core.config import MAX_QUESTION_CHARS, Settings
 from rag.core.models import ModelError
 from rag.core.notices import Notice
-from rag.core.text import INVISIBLE, detect_language, search_words
+from rag.core.text import INVISIBLE, search_words
 from rag.index.build import IndexStats, needs_update
 from rag.index.build import build_index as _build_index
 from rag.index.store import IndexMissingError, IndexProblem, Manifest, forget_clients, manifest_path, read_manifest
@@ -120,14 +120,8 @@ class Engine:
         where = scope(retriever.manifest, chosen or Filter())
         if where is not None:
             notices.append(Notice("filtered", f"{len(where.docs)} of {where.total} articles searched"))
-        language = detect_language(text)
-
-        def load() -> LLM:
-            """The model, only where it will rerank, write or translate; called
-            by the pipeline once it has a verified answer to improve."""
-            return self.model(settings) if settings.model_needed(language) else LLM()
-
-        events = answer_stream(text, retriever, load, settings, pairs, notices, where)
+        # Loaded by the pipeline only where it has a verified answer for the model to improve.
+        events = answer_stream(text, retriever, lambda: self.model(settings), settings, pairs, notices, where)
         return events if stream else final(events)
 
     def warm_up(self, settings: Settings) -> str:
