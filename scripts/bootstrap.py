@@ -3,10 +3,18 @@
 
     python3 scripts/bootstrap.py run    # .venv + dependencies + index, then `rag serve` (chat UI)
     python3 scripts/bootstrap.py test   # .venv + dependencies (+ test extras, Chromium), then pytest
+    python3 scripts/bootstrap.py lock   # write constraints.txt from the packages in .venv
 
 Both create and reuse a virtual environment at .venv/ in the repository root, so
 `.venv/bin/rag` works after either. Dependencies are installed again only when
-pyproject.toml changes. Needs only Python 3.11+ and a C compiler (gcc) on PATH.
+pyproject.toml or constraints.txt changes. Needs only Python 3.11+ and a C compiler
+(gcc) on PATH.
+
+Every package is installed at the version in constraints.txt, the environment the
+tests and benchmarks last ran in: an unpinned install took newer releases that
+ranked a few near-tied sentences differently and changed 8 of 75 benchmark answers
+with no change to the code. RAG_UNPINNED=1 installs the newest releases that
+pyproject.toml allows instead (then `lock` and re-run the benchmarks to move on).
 """
 
 from __future__ import annotations
@@ -27,6 +35,12 @@ PY = VENV / "bin" / "python"
 # on Linux pulls a multi-gigabyte CUDA build. This release exists as a CPU build.
 TORCH = "torch==2.13.0"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+CONSTRAINTS = ROOT / "constraints.txt"
+CONSTRAINTS_HEADER = """\
+# Every package at the version the tests and benchmarks last ran with (pip constraints:
+# they pin versions, they install nothing). scripts/bootstrap.py installs with them;
+# written by `python3 scripts/bootstrap.py lock`. torch is pinned in bootstrap.py (CPU build).
+"""
 # llama-cpp-python compiles llama.cpp from source. Building only the library
 # (no tests, examples, tools, server binaries or the multimodal llava library)
 # for AVX2 CPUs instead of -march=native cuts the build from ~14 to ~5 minutes
@@ -79,9 +93,15 @@ def ensure_venv() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
 
 
+def pinned() -> bool:
+    return os.environ.get("RAG_UNPINNED", "") in ("", "0")
+
+
 def ensure_packages(extras: str) -> None:
     spec = f".[{extras}]" if extras else "."
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode() + TORCH.encode()).hexdigest()
+    constraints = ["-c", str(CONSTRAINTS)] if pinned() and CONSTRAINTS.exists() else []
+    locked = CONSTRAINTS.read_bytes() if constraints else b"unpinned"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + locked + spec.encode() + TORCH.encode()).hexdigest()
     stamp = VENV / f".installed-{extras or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
@@ -93,8 +113,26 @@ def ensure_packages(extras: str) -> None:
     run(*pip, TORCH, *torch_args)
     say(f"installing the project: pip install -e '{spec}' (compiling llama.cpp takes ~5 minutes the first time)")
     env = {**os.environ, "CMAKE_ARGS": os.environ.get("CMAKE_ARGS", LLAMA_CMAKE_ARGS), "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2)}
-    run(*pip, "-e", spec, env=env)
+    run(*pip, *constraints, "-e", spec, env=env)
     stamp.write_text(digest)
+
+
+def lock() -> int:
+    """constraints.txt from what .venv holds: run after `test` has installed the
+    test extras too, so that the file pins every package CI installs."""
+    if not PY.exists():
+        say("no .venv yet: run `python3 scripts/bootstrap.py test` first")
+        return 2
+    frozen = subprocess.run(
+        [str(PY), "-m", "pip", "freeze", "--exclude-editable", "--disable-pip-version-check"], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    pins = sorted(
+        (line for line in frozen.stdout.splitlines() if "==" in line and not line.lower().startswith("torch==")),
+        key=lambda line: line.split("==")[0].lower(),
+    )
+    CONSTRAINTS.write_text(CONSTRAINTS_HEADER + "\n".join(pins) + "\n")
+    say(f"wrote {CONSTRAINTS.name}: {len(pins)} packages")
+    return 0
 
 
 BROWSER = Path("/usr/bin/chromium")
@@ -120,10 +158,12 @@ def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 (run by any python3, before the venv exists)
         say(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
         return 2
-    if not argv or argv[0] not in ("run", "test"):
+    if not argv or argv[0] not in ("run", "test", "lock"):
         print(__doc__)
         return 2
     action, rest = argv[0], argv[1:]
+    if action == "lock":
+        return lock()
     ensure_venv()
     ensure_packages("test" if action == "test" else "")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
