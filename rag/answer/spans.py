@@ -56,6 +56,14 @@ _WORDS = {
     "تشرين الأول": "October",
     "تشرين الثاني": "November",
     "كانون الأول": "December",
+    "جانفي": "January",
+    "فيفري": "February",
+    "أفريل": "April",
+    "افريل": "April",
+    "ماي": "May",
+    "جوان": "June",
+    "جويلية": "July",
+    "أوت": "August",
     "الإثنين": "Monday",
     "الاثنين": "Monday",
     "الثلاثاء": "Tuesday",
@@ -81,9 +89,27 @@ _WORDS = {
     **{w: "dollars" for w in ("دولار", "دولارا", "دولارات")},
     "يورو": "euros",
     **{w: "" for w in ("عام", "سنة", "العام", "يوم", "من", "في")},
+    # How exact the number is (rag.search.kinds keeps these with it).
+    **{w: "more than" for w in ("أكثر من", "اكثر من", "أزيد من", "ما يزيد عن", "ما يزيد على", "ما يربو على", "ما يربو عن")},
+    **{w: "less than" for w in ("أقل من", "اقل من")},
+    **{w: "about" for w in ("حوالي", "حوالى", "نحو", "قرابة", "زهاء", "ما يقارب", "تقريبا")},
+}
+# Units of time and "times" after a number ("ست سنوات" -> "6 years"); before
+# one, عام and سنة only say that a year follows ("عام 2020" -> "2020").
+_AFTER_NUMBER = {
+    **{w: "years" for w in ("سنوات", "سنة", "عام", "عاما", "أعوام")},
+    **{w: "months" for w in ("شهر", "شهرا", "أشهر", "شهور")},
+    **{w: "weeks" for w in ("أسبوع", "أسبوعا", "أسابيع")},
+    **{w: "days" for w in ("يوم", "يوما", "أيام")},
+    **{w: "hours" for w in ("ساعة", "ساعات")},
+    **{w: "minutes" for w in ("دقيقة", "دقائق")},
+    **{w: "times" for w in ("أضعاف", "ضعف", "ضعفا")},
 }
 _ENGLISH = {normalize(k): v for k, v in _WORDS.items()}
 _ENGLISH_SCALES = {normalize(k) for k in _SCALES}
+_ENGLISH_AFTER_NUMBER = {normalize(k): v for k, v in _AFTER_NUMBER.items()}
+# A month's two names ("تموز/يوليو") are one month: the first is dropped.
+_MONTH_PAIR = re.compile(r"(\S+)\s*/\s*(?=\S)")
 
 
 def english_span(span: str) -> str:
@@ -91,16 +117,20 @@ def english_span(span: str) -> str:
     million", "أوائل عام 2020" -> "early 2020", "ألف" -> "1,000"); "" when a
     word has no fixed English form."""
     text = western_separators(normalize(span).translate(INDIC_DIGITS))
+    text = _MONTH_PAIR.sub(lambda m: "" if m.group(1) in _ENGLISH else m.group(0), text)
+    text = re.sub(r"([^\W\d_])([0-9])", r"\1 \2", text)  # a year glued to its month: "يوليو1961"
     for arabic in sorted((k for k in _ENGLISH if " " in k), key=len, reverse=True):
         text = text.replace(arabic, _ENGLISH[arabic].lower())
     out: list[str] = []
     for word in text.split():
-        after_number = bool(out) and out[-1][:1].isdigit()
+        after_number = bool(out) and (out[-1][:1].isdigit() or out[-1] in ("million", "billion", "thousand", "half"))
         word = re.sub(r"^([0-9]+),([0-9]{1,2})(?![0-9])", r"\1.\2", word)  # the Arabic decimal comma: 2,5
         if re.fullmatch(r"[0-9][0-9.,]*%?|[a-z%-]+", word):
             out.append(word.capitalize() if word.isalpha() and word in _CAPITALIZED else word)
         elif word in _ENGLISH_SCALES and after_number:
             out.append(_ENGLISH[word])
+        elif word in _ENGLISH_AFTER_NUMBER and after_number:
+            out.append(_ENGLISH_AFTER_NUMBER[word])
         elif word in NUMBER_WORDS:
             out.append(_number(NUMBER_WORDS[word]))
         elif word in _ENGLISH:

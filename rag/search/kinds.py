@@ -19,7 +19,17 @@ from rag.search.questions import answer_kind
 
 _DIGITS = r"[0-9٠-٩۰-۹]+(?:[.,،٫][0-9٠-٩۰-۹]+)*"
 # Units said after a number; an Arabic one may carry tanween (كيلومتراً).
-_UNIT = r"(?:كيلومترا?ت?|كلم|مترا?|أمتار|دولارا?ت?|يورو)[\u064b-\u0652]*|km|kilometres|kilometers|metres|meters|dollars|euros"
+_UNIT = (
+    r"(?:كيلومترا?ت?|كلم|مترا?|أمتار|دولارا?ت?|يورو|أضعاف|ضعفا?"
+    # Lengths of time: "ست سنوات", "1500 عام" (a year is a date only before the number: "عام 2020").
+    r"|سنوات|سنة|عاما?|أعوام|شهرا?|أشهر|شهور|أسابيع|أسبوعا?|يوما?|أيام|ساعات|ساعة|دقائق|دقيقة)[\u064b-\u0652]*"
+    r"|km|kilometres|kilometers|metres|meters|dollars|euros|times|years?|months?|weeks?|days?|hours?|minutes?"
+)
+# Words that say how exact a number is, kept with it: "أكثر من ألف حاوية" is more than 1,000.
+_MODIFIER = (
+    r"(?:أكثر|اكثر|أزيد|أقل|اقل)\s+من|ما\s+(?:يزيد|يربو)\s+(?:عن|على)|ما\s+يقارب|حوالي|حوالى|نحو|قرابة|زهاء|تقريبا"
+    r"|more\s+than|over|fewer\s+than|less\s+than|about|around|nearly|almost|approximately"
+)
 _SCALE = (
     r"(?:\s+(?:مليون|ملايين|مليار|مليارات|ألف|الف|آلاف|الاف|million|billion|thousand|hundred))?"
     rf"(?:\s*(?:%|٪|percent|بالمئة|بالمائة|في المئة|في المائة)|\s+(?:{_UNIT}))?"
@@ -30,19 +40,24 @@ _NUMBER_WORD = (
     r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion|half|a third|a quarter)"
 )
 # Not the digits of a citation marker ("[1]").
-NUMBER = re.compile(rf"(?<![\w.,،٫\[])(?:{_DIGITS}{_SCALE}|{_NUMBER_WORD}(?:\s+(?:و?نصف|and a half))?{_SCALE})(?![\w\]])", re.I)
+NUMBER = re.compile(rf"(?<![\w.,،٫\[])(?:(?:{_MODIFIER})\s+)?(?:{_DIGITS}{_SCALE}|{_NUMBER_WORD}(?:\s+(?:و?نصف|and a half))?{_SCALE})(?![\w\]])", re.I)
+_LEADING_MODIFIER = re.compile(rf"^(?:{_MODIFIER})\s+", re.I)
 
 _MONTHS_EN = r"January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
-_MONTHS_AR = (
+_MONTH_AR = (
     r"يناير|فبراير|مارس|أبريل|ابريل|إبريل|مايو|يونيو|يونيه|يوليو|يوليه|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر"
     r"|كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|كانون الأول"
+    # The Maghreb's names (French): جانفي, فيفري, أفريل, ماي, جوان, جويلية, أوت.
+    r"|جانفي|فيفري|أفريل|افريل|ماي|جوان|جويلية|أوت"
 )
+# Arab outlets often give a month's two names: "تموز/يوليو".
+_MONTHS_AR = rf"(?:{_MONTH_AR})(?:\s*/\s*(?:{_MONTH_AR}))?"
 _DAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|الإثنين|الاثنين|الثلاثاء|الأربعاء|الاربعاء|الخميس|الجمعة|السبت|الأحد|الاحد"
 _YEAR = r"[12][0-9]{3}|[١٢][٠-٩]{3}"
 _DAY_NUMBER = r"[0-9٠-٩]{1,2}"
 _WEEKDAY = rf"(?:يوم\s+)?(?:{_DAYS})"
 _CALENDAR = (
-    rf"(?:(?:{_DAY_NUMBER})\s+)?(?:{_MONTHS_EN}|{_MONTHS_AR})(?:\s+(?:{_DAY_NUMBER}),?)?(?:\s+(?:من\s+)?(?:عام\s+|سنة\s+)?(?:{_YEAR}))?"
+    rf"(?:(?:{_DAY_NUMBER})\s+)?(?:{_MONTHS_EN}|{_MONTHS_AR})(?:\s+(?:{_DAY_NUMBER}),?)?(?:\s*(?:من\s+)?(?:عام\s+|سنة\s+)?(?:{_YEAR}))?"
     rf"|(?:(?:أوائل|أواخر|منتصف|مطلع|نهاية|بداية|early|late|mid-?)\s+)?(?:(?:عام|سنة|العام)\s+)?(?:{_YEAR})(?:s|ات)?"
 )
 DATE = re.compile(rf"(?<!\w)(?:(?:{_WEEKDAY}),?\s+)?(?:{_CALENDAR})(?!\w)|(?<!\w){_WEEKDAY}(?!\w)", re.I)
@@ -64,7 +79,7 @@ def candidates(sentence: str, question: str) -> list[tuple[int, int]]:
         found = [
             m.span()
             for m in pattern.finditer(sentence)
-            if not re.search(rf"(?<!\w){re.escape(_comparable(m.group()))}(?!\w)", asked)
+            if not re.search(rf"(?<!\w){re.escape(_comparable(_LEADING_MODIFIER.sub('', m.group())))}(?!\w)", asked)
             and (m.span() in dates if pattern is DATE else not any(a <= m.start() and m.end() <= b for a, b in dates))
         ]
         if found:
@@ -95,7 +110,8 @@ def answer_span(sentence: str, question: str) -> tuple[int, int] | None:
     wrong number for 7 of the 40 English questions of
     xquad-dev/answers_sample.jsonl: census sentences list many.)"""
     found = candidates(sentence, question)
-    return found[0] if len(found) == 1 else None
+    # The same words twice ("سنة 1997 ... سنة 1997") are one answer.
+    return found[0] if len({_comparable(sentence[a:b]) for a, b in found}) == 1 else None
 
 
 def _comparable(text: str) -> str:
