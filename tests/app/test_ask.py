@@ -401,7 +401,7 @@ def test_bundled_models_do_not_write_answers_by_default(seeds_index):
     arabic = ask("كم حاوية سلمت كوريا الشمالية إلى روسيا؟", settings=settings)
     assert arabic.extractive and not arabic.generated and "ألف حاوية" in arabic.text
     english = ask("How many containers did North Korea deliver to Russia?", settings=settings)
-    assert english.text.startswith("1,000 [") and english.original and [n.code for n in english.notices] == ["answer_span"]
+    assert english.text.startswith("more than 1,000 [") and english.original and [n.code for n in english.notices] == ["answer_span"]
 
 
 def test_an_english_answer_is_cited_and_highlighted_by_meaning(seeds_index):
