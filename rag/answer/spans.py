@@ -108,7 +108,7 @@ _AFTER_NUMBER = {
 _ENGLISH = {normalize(k): v for k, v in _WORDS.items()}
 _ENGLISH_SCALES = {normalize(k) for k in _SCALES}
 _ENGLISH_AFTER_NUMBER = {normalize(k): v for k, v in _AFTER_NUMBER.items()}
-# A month's two names ("تموز/يوليو") are one month: the first is dropped.
+# A month's two names ("تموز/يوليو", "كانون الثاني/يناير") are one month: the first is dropped.
 _MONTH_PAIR = re.compile(r"(\S+)\s*/\s*(?=\S)")
 
 
@@ -117,10 +117,10 @@ def english_span(span: str) -> str:
     million", "أوائل عام 2020" -> "early 2020", "ألف" -> "1,000"); "" when a
     word has no fixed English form."""
     text = western_separators(normalize(span).translate(INDIC_DIGITS))
-    text = _MONTH_PAIR.sub(lambda m: "" if m.group(1) in _ENGLISH else m.group(0), text)
     text = re.sub(r"([^\W\d_])([0-9])", r"\1 \2", text)  # a year glued to its month: "يوليو1961"
     for arabic in sorted((k for k in _ENGLISH if " " in k), key=len, reverse=True):
         text = text.replace(arabic, _ENGLISH[arabic].lower())
+    text = _MONTH_PAIR.sub(lambda m: "" if m.group(1) in _ENGLISH or m.group(1) in _CAPITALIZED else m.group(0), text)
     out: list[str] = []
     for word in text.split():
         after_number = bool(out) and (out[-1][:1].isdigit() or out[-1] in ("million", "billion", "thousand", "half"))

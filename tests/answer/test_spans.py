@@ -40,6 +40,8 @@ from rag.answer.spans import english_span
         ("ثلاثة أضعاف", "3 times"),
         ("تموز/يوليو 1961", "July 1961"),
         ("تموز/يوليو1961", "July 1961"),
+        ("27 كانون الثاني/يناير 1967", "27 January 1967"),
+        ("1/2", ""),  # a slash between numbers is no month's two names
         ("فيفري 2007", "February 2007"),
         ("جويلية", "July"),
         # A word with no fixed English form needs a translator.

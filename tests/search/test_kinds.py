@@ -35,6 +35,7 @@ from rag.search.kinds import answer_span, candidates
         ("متى تأسست اللجنة؟", "تأسست اللجنة في تموز/يوليو 1961 بقرار من الحكومة.", "تموز/يوليو 1961"),
         ("When was the committee set up?", "تأسست اللجنة في تموز/يوليو1961 بقرار من الحكومة.", "تموز/يوليو1961"),
         ("متى أعلنت الشركة ذلك؟", "أعلنت الشركة ذلك في فيفري 2007 في بيان.", "فيفري 2007"),
+        ("When did the test take place?", "جرى الاختبار في 27 كانون الثاني/يناير 1967 في فلوريدا.", "27 كانون الثاني/يناير 1967"),
         # The same words twice are one answer.
         ("When did the UK sign?", "في سنة 1997 وقعت المملكة المتحدة الاتفاق، ودخل حيز التنفيذ في سنة 1997 أيضاً.", "سنة 1997"),
         # A count that looks like a year is a count; a year after "in" or "منذ" a date.
