@@ -13,6 +13,7 @@ import re
 from rag.answer.guard import NUMBER_WORDS, western_separators
 from rag.core.text import normalize
 from rag.index.lexical import INDIC_DIGITS
+from rag.search.kinds import QUALIFIERS
 
 
 def bold_span(text: str, span: tuple[int, int] | None, mark: tuple[str, str] = ("**", "**")) -> str:
@@ -89,10 +90,7 @@ _WORDS = {
     **{w: "dollars" for w in ("دولار", "دولارا", "دولارات")},
     "يورو": "euros",
     **{w: "" for w in ("عام", "سنة", "العام", "يوم", "من", "في")},
-    # How exact the number is (rag.search.kinds keeps these with it).
-    **{w: "more than" for w in ("أكثر من", "اكثر من", "أزيد من", "ما يزيد عن", "ما يزيد على", "ما يربو على", "ما يربو عن")},
-    **{w: "less than" for w in ("أقل من", "اقل من")},
-    **{w: "about" for w in ("حوالي", "حوالى", "نحو", "قرابة", "زهاء", "ما يقارب", "تقريبا")},
+    **QUALIFIERS,  # how exact the number is
 }
 # Units of time and "times" after a number ("ست سنوات" -> "6 years"); before
 # one, عام and سنة only say that a year follows ("عام 2020" -> "2020").
@@ -108,6 +106,8 @@ _AFTER_NUMBER = {
 _ENGLISH = {normalize(k): v for k, v in _WORDS.items()}
 _ENGLISH_SCALES = {normalize(k) for k in _SCALES}
 _ENGLISH_AFTER_NUMBER = {normalize(k): v for k, v in _AFTER_NUMBER.items()}
+# A unit follows a number, or a number said with its scale ("3 آلاف عام" -> "3 thousand years").
+_AFTER_SCALE = {*_SCALES.values(), "half"}
 # A month's two names ("تموز/يوليو", "كانون الثاني/يناير") are one month: the first is dropped.
 _MONTH_PAIR = re.compile(r"(\S+)\s*/\s*(?=\S)")
 
@@ -123,7 +123,7 @@ def english_span(span: str) -> str:
     text = _MONTH_PAIR.sub(lambda m: "" if m.group(1) in _ENGLISH or m.group(1) in _CAPITALIZED else m.group(0), text)
     out: list[str] = []
     for word in text.split():
-        after_number = bool(out) and (out[-1][:1].isdigit() or out[-1] in ("million", "billion", "thousand", "half"))
+        after_number = bool(out) and (out[-1][:1].isdigit() or out[-1] in _AFTER_SCALE)
         word = re.sub(r"^([0-9]+),([0-9]{1,2})(?![0-9])", r"\1.\2", word)  # the Arabic decimal comma: 2,5
         if re.fullmatch(r"[0-9][0-9.,]*%?|[a-z%-]+", word):
             out.append(word.capitalize() if word.isalpha() and word in _CAPITALIZED else word)

@@ -25,11 +25,14 @@ _UNIT = (
     r"|سنوات|سنة|عاما?|أعوام|شهرا?|أشهر|شهور|أسابيع|أسبوعا?|يوما?|أيام|ساعات|ساعة|دقائق|دقيقة)[\u064b-\u0652]*"
     r"|km|kilometres|kilometers|metres|meters|dollars|euros|times|years?|months?|weeks?|days?|hours?|minutes?"
 )
-# Words that say how exact a number is, kept with it: "أكثر من ألف حاوية" is more than 1,000.
-_MODIFIER = (
-    r"(?:أكثر|اكثر|أزيد|أقل|اقل)\s+من|ما\s+(?:يزيد|يربو)\s+(?:عن|على)|ما\s+يقارب|حوالي|حوالى|نحو|قرابة|زهاء|تقريبا"
-    r"|more\s+than|over|fewer\s+than|less\s+than|about|around|nearly|almost|approximately"
-)
+# Words that say how exact a number is, kept with it ("أكثر من ألف حاوية" is more
+# than 1,000), and how rag.answer.spans says them in English.
+QUALIFIERS = {
+    **{w: "more than" for w in ("أكثر من", "اكثر من", "أزيد من", "ما يزيد عن", "ما يزيد على", "ما يربو على", "ما يربو عن", "more than", "over")},
+    **{w: "less than" for w in ("أقل من", "اقل من", "less than", "fewer than")},
+    **{w: "about" for w in ("حوالي", "حوالى", "نحو", "قرابة", "زهاء", "ما يقارب", "تقريبا", "about", "around", "nearly", "almost", "approximately")},
+}
+_MODIFIER = "|".join(w.replace(" ", r"\s+") for w in sorted(QUALIFIERS, key=len, reverse=True))
 _SCALE = (
     r"(?:\s+(?:مليون|ملايين|مليار|مليارات|ألف|الف|آلاف|الاف|million|billion|thousand|hundred))?"
     rf"(?:\s*(?:%|٪|percent|بالمئة|بالمائة|في المئة|في المائة)|\s+(?:{_UNIT}))?"
