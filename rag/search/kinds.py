@@ -28,9 +28,10 @@ _UNIT = (
 # Words that say how exact a number is, kept with it ("أكثر من ألف حاوية" is more
 # than 1,000), and how rag.answer.spans says them in English.
 QUALIFIERS = {
-    **{w: "more than" for w in ("أكثر من", "اكثر من", "أزيد من", "ما يزيد عن", "ما يزيد على", "ما يربو على", "ما يربو عن", "more than", "over")},
-    **{w: "less than" for w in ("أقل من", "اقل من", "less than", "fewer than")},
-    **{w: "about" for w in ("حوالي", "حوالى", "نحو", "قرابة", "زهاء", "ما يقارب", "تقريبا", "about", "around", "nearly", "almost", "approximately")},
+    **{w: "more than" for w in ("أكثر من", "اكثر من", "أزيد من", "ما يزيد عن", "ما يزيد على", "ما يربو على", "ما يربو عن")},
+    **{w: "less than" for w in ("أقل من", "اقل من")},
+    **{w: "about" for w in ("حوالي", "حوالى", "نحو", "قرابة", "زهاء", "ما يقارب", "تقريبا")},
+    **{w: w for w in ("more than", "over", "fewer than", "less than", "about", "around", "nearly", "almost", "approximately")},
 }
 _MODIFIER = "|".join(w.replace(" ", r"\s+") for w in sorted(QUALIFIERS, key=len, reverse=True))
 _SCALE = (
